@@ -1,0 +1,1 @@
+"""card layer of eidlib."""

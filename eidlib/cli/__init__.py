@@ -1,0 +1,1 @@
+"""The ``eid`` command line tool."""

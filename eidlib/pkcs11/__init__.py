@@ -1,0 +1,1 @@
+"""pkcs11 layer of eidlib."""
