@@ -54,6 +54,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover
     from eidlib.apdu.errors import CardRemovedError
+    from eidlib.card.ecdsa import ecdsa_der_to_raw, ecdsa_raw_to_der
     from eidlib.card.errors import (
         CardDataError,
         CardError,
@@ -64,6 +65,5 @@ if TYPE_CHECKING:  # pragma: no cover
         PinFormatError,
         WrongPin,
     )
-    from eidlib.card.ecdsa import ecdsa_der_to_raw, ecdsa_raw_to_der
     from eidlib.card.token import CardCertificates, Token
     from eidlib.errors import EidError
