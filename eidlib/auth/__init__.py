@@ -1,1 +1,88 @@
-"""auth layer of eidlib."""
+"""Web eID login for the Belgian eID: the client (:func:`authenticate`), the token
+(:class:`AuthToken`), the server-side :class:`AuthTokenValidator` and challenge stores."""
+
+from __future__ import annotations
+
+from eidlib.auth.algorithms import ALGORITHMS, signed_message, verify_signature
+from eidlib.auth.challenge import ChallengeStore, MemoryChallengeStore, RedisChallengeStore
+from eidlib.auth.client import authenticate
+from eidlib.auth.errors import (
+    AlgorithmMismatch,
+    AuthError,
+    CertificateDecodeError,
+    CertificateExpired,
+    CertificateNotTrusted,
+    CertificateNotYetValid,
+    CertificateRevoked,
+    ChallengeMissing,
+    ChallengeStoreUnavailable,
+    DisallowedPolicy,
+    InvalidChallenge,
+    InvalidOrigin,
+    MissingKeyUsage,
+    NoAuthenticationCertificate,
+    NonceExpired,
+    NonceNotFound,
+    OcspResponderError,
+    RevocationCheckFailed,
+    SignatureInvalid,
+    TokenParseError,
+    UnsupportedAlgorithm,
+    UnsupportedFormat,
+    UnsupportedTokenFormat,
+    WrongPurpose,
+)
+from eidlib.auth.nonce import check_nonce, generate_nonce
+from eidlib.auth.origin import normalize_origin
+from eidlib.auth.token import AuthToken, parse_format
+from eidlib.auth.user import AuthenticatedUser
+from eidlib.auth.validator import (
+    BELGIAN_AUTH_POLICIES,
+    DEFAULT_DISALLOWED_POLICIES,
+    AuthTokenValidator,
+    OcspChecker,
+)
+
+__all__ = [
+    "ALGORITHMS",
+    "BELGIAN_AUTH_POLICIES",
+    "DEFAULT_DISALLOWED_POLICIES",
+    "AlgorithmMismatch",
+    "AuthError",
+    "AuthToken",
+    "AuthTokenValidator",
+    "AuthenticatedUser",
+    "CertificateDecodeError",
+    "CertificateExpired",
+    "CertificateNotTrusted",
+    "CertificateNotYetValid",
+    "CertificateRevoked",
+    "ChallengeMissing",
+    "ChallengeStore",
+    "ChallengeStoreUnavailable",
+    "DisallowedPolicy",
+    "InvalidChallenge",
+    "InvalidOrigin",
+    "MemoryChallengeStore",
+    "MissingKeyUsage",
+    "NoAuthenticationCertificate",
+    "NonceExpired",
+    "NonceNotFound",
+    "OcspChecker",
+    "OcspResponderError",
+    "RedisChallengeStore",
+    "RevocationCheckFailed",
+    "SignatureInvalid",
+    "TokenParseError",
+    "UnsupportedAlgorithm",
+    "UnsupportedFormat",
+    "UnsupportedTokenFormat",
+    "WrongPurpose",
+    "authenticate",
+    "check_nonce",
+    "generate_nonce",
+    "normalize_origin",
+    "parse_format",
+    "signed_message",
+    "verify_signature",
+]

@@ -68,3 +68,18 @@ class NotSupported(CardError):
 
 class NotABeidCard(CardError):
     """The card in the reader is not a Belgian eID card."""
+
+
+class PinRequired(PinError, SecurityStatusNotSatisfied):
+    """The operation needs the PIN, none was given, and the reader has no PIN pad to ask for it."""
+
+    def __init__(self, message: str = "this operation needs the PIN (no PIN given and no PIN pad)") -> None:
+        super().__init__(message)
+
+
+class CardFileNotFound(CardError):
+    """The card has no such file (6A82). ``path`` is the absolute path in hex."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"file {path} not found on the card")

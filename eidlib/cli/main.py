@@ -12,7 +12,9 @@ from eidlib import __version__
 from eidlib.errors import EidError
 
 #: Modules that add subcommands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
-COMMAND_MODULES: tuple[str, ...] = ("eidlib.cli.readers",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "eidlib.cli.readers", "eidlib.cli.emulate", "eidlib.cli.card_commands", "eidlib.cli.certs",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,18 +13,28 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eidlib.apdu.pcsc import list_readers, reader_status
+    from eidlib.apdu.pcsc import ReaderStatus, all_reader_status
 
-    readers = list_readers()
-    rows = [reader_status(name) for name in readers]
+    rows = all_reader_status()
     if args.json:
-        print(json.dumps([{"reader": r.name, "card_present": r.card_present, "atr": r.atr.hex() if r.atr else None}
-                          for r in rows]))
+        print(json.dumps([
+            {"reader": r.name, "card_present": r.card_present, "atr": r.atr.hex() if r.atr else None,
+             "mute": r.mute, "exclusive": r.exclusive}
+            for r in rows
+        ]))
         return 0
     if not rows:
         print("no readers")
         return 0
+
+    def describe(r: ReaderStatus) -> str:
+        if r.mute:
+            return "card not answering (mute)"
+        if not r.card_present:
+            return "no card"
+        state = f"card, ATR {r.atr.hex(' ').upper()}"
+        return state + (" (in exclusive use)" if r.exclusive else "")
+
     for r in rows:
-        state = f"card, ATR {r.atr.hex(' ').upper()}" if r.atr else "no card"
-        print(f"{r.name}: {state}")
+        print(f"{r.name}: {describe(r)}")
     return 0

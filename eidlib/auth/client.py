@@ -1,0 +1,178 @@
+"""Client side: ``authenticate(pin, challenge=..., origin=...)`` makes a Web eID token with the card.
+
+What the card signs is always derived here from (origin, nonce) — never a digest supplied by the
+server — so a server cannot turn login into a signing oracle (auth-protocol spec §1.3, §6.4).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+
+from eidlib.auth.algorithms import JwaAlgorithm, algorithm_for_key, signed_message, verify_signature
+from eidlib.auth.errors import (
+    AuthError,
+    NoAuthenticationCertificate,
+    SignatureInvalid,
+    UnsupportedFormat,
+)
+from eidlib.auth.nonce import check_nonce
+from eidlib.auth.origin import normalize_origin
+from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
+from eidlib.card.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
+from eidlib.card.token import CardCertificates
+from eidlib.errors import EidError
+
+if TYPE_CHECKING:
+    from eidlib.card.token import Token
+
+_log = logging.getLogger(__name__)
+
+_FORMATS = (FORMAT_1_0, FORMAT_1_1)
+
+
+def authenticate(
+    pin: str | bytearray | None,
+    *,
+    challenge: str,
+    origin: str,
+    token: Token | None = None,
+    format: str = FORMAT_1_0,
+    allow_http_localhost: bool = False,
+) -> AuthToken:
+    """Sign a login challenge with the card's authentication key and return the Web eID token.
+
+    Everything is checked before the card is touched: ``origin`` must be ``https://host[:port]``
+    (normalised: punycode, lower case, no default port), ``challenge`` 44–128 base64 characters,
+    ``pin`` 4–12 digits. ``pin=None`` lets a PIN-pad reader collect the PIN. Then: PIN status
+    (a blocked PIN raises :class:`~eidlib.card.errors.PinBlocked` without any VERIFY), one VERIFY
+    (never retried), the signature of ``H(H(origin) ‖ H(nonce))`` with the authentication key
+    (ES384 on applet 1.8, RS256 on 1.7 — chosen from the certificate key), then LOG OFF, also when
+    something failed. A ``bytearray`` PIN is zeroed before returning.
+
+    ``token`` is any :class:`~eidlib.card.token.Token`; by default the first Belgian eID card on
+    PC/SC. ``format`` is ``web-eid:1.0`` or ``web-eid:1.1`` (adds the card's CA certificate as
+    ``unverifiedIntermediateCertificates``).
+    """
+    pin_buffer = _pin_buffer(pin)
+    try:
+        canonical_origin = normalize_origin(origin, allow_http_localhost=allow_http_localhost)
+        nonce = check_nonce(challenge)
+        if format not in _FORMATS:
+            raise UnsupportedFormat(f"unsupported token format {format!r}")
+        if pin_buffer is not None:
+            _check_pin_format(pin_buffer)
+        with _open_token(token) as card:
+            return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
+    finally:
+        if pin_buffer is not None:
+            _wipe(pin_buffer)
+        if isinstance(pin, bytearray):
+            _wipe(pin)
+
+
+def _sign_challenge(
+    card: Token, pin: bytearray | None, origin: str, nonce: str, format: str
+) -> AuthToken:
+    try:
+        certificates: CardCertificates | None = card.read_certificates()
+    except SecurityStatusNotSatisfied:
+        # Some PKCS#11 modules (OpenSC on applet 1.7) show the certificates only after login.
+        certificates = None
+    if certificates is not None:
+        _login_material(certificates, format)
+
+    if card.pin_tries_left() == 0:
+        raise PinBlocked("PIN blocked: have it unblocked at the municipality")
+    failed = True
+    try:
+        card.verify_pin(pin.decode("ascii") if pin is not None else None)
+        if certificates is None:
+            certificates = card.read_certificates()
+        certificate, public_key, algorithm, intermediates = _login_material(certificates, format)
+        message = signed_message(origin, nonce, algorithm)
+        signature = card.sign(message, key="authentication", hash=algorithm.hash)
+        failed = False
+    finally:
+        _log_off(card, quiet=failed)
+    try:
+        # A self-check catches a card or token that signed something else (or badly encoded r||s).
+        verify_signature(algorithm, public_key, signature, message)
+    except SignatureInvalid as exc:
+        raise AuthError("the card's signature does not verify with its own certificate") from exc
+    return AuthToken(
+        unverified_certificate=certificate,
+        algorithm=algorithm.name,
+        signature=signature,
+        format=format,
+        app_version=APP_VERSION,
+        unverified_intermediate_certificates=intermediates,
+    )
+
+
+def _login_material(
+    certificates: CardCertificates, format: str
+) -> tuple[bytes, object, JwaAlgorithm, tuple[bytes, ...]]:
+    """The authentication certificate, its key, the algorithm it implies and the 1.1 intermediates."""
+    if not certificates.authentication:
+        raise NoAuthenticationCertificate("the card has no authentication certificate")
+    try:
+        public_key = x509.load_der_x509_certificate(certificates.authentication).public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise NoAuthenticationCertificate("the card's authentication certificate cannot be parsed") from exc
+    algorithm = algorithm_for_key(public_key)
+    intermediates: tuple[bytes, ...] = ()
+    if format == FORMAT_1_1:
+        if not certificates.ca:
+            raise NoAuthenticationCertificate("web-eid:1.1 needs the card's CA certificate, which is missing")
+        intermediates = (certificates.ca,)
+    return certificates.authentication, public_key, algorithm, intermediates
+
+
+@contextlib.contextmanager
+def _open_token(token: Token | None) -> Iterator[Token]:
+    if token is not None:
+        yield token
+        return
+    from eidlib.card.session import open_card
+
+    with open_card() as card:
+        yield card
+
+
+def _log_off(card: Token, *, quiet: bool) -> None:
+    if not quiet:
+        card.log_off()
+        return
+    try:
+        card.log_off()
+    except EidError as exc:  # keep the original failure; the card state is reset on disconnect anyway
+        _log.warning("LOG OFF after a failed login failed: %s", type(exc).__name__)
+
+
+def _pin_buffer(pin: str | bytearray | None) -> bytearray | None:
+    if pin is None:
+        return None
+    if isinstance(pin, bytearray):
+        return bytearray(pin)
+    if isinstance(pin, str):
+        try:
+            return bytearray(pin.encode("ascii"))
+        except UnicodeEncodeError as exc:
+            raise PinFormatError("PIN must be 4 to 12 digits") from exc
+    raise PinFormatError("PIN must be a string or bytearray")
+
+
+def _check_pin_format(pin: bytearray) -> None:
+    if not 4 <= len(pin) <= 12 or not all(0x30 <= b <= 0x39 for b in pin):
+        raise PinFormatError("PIN must be 4 to 12 digits")
+
+
+def _wipe(buffer: bytearray) -> None:
+    for i in range(len(buffer)):
+        buffer[i] = 0

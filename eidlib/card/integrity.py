@@ -1,0 +1,128 @@
+"""Checks of the identity, address and photo files against the National Register (spec §6.1).
+
+Only signatures and hashes are checked here; chaining the RRN certificate to a
+Belgian root is the trust layer's job, so the result hands the certificate back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from eidlib.card.address import Address
+from eidlib.card.der import der_length, trim_der
+from eidlib.card.errors import CardDataError, IntegrityError
+from eidlib.card.identity import Identity
+from eidlib.card.tlv import strip_padding
+
+_PHOTO_HASHES: dict[int, str] = {20: "sha1", 32: "sha256", 48: "sha384"}
+#: RSA RRN keys signed with SHA-1 (old cards) or SHA-256 (CA4 era); larger hashes for safety.
+_RSA_HASHES: tuple[hashes.HashAlgorithm, ...] = (
+    hashes.SHA256(), hashes.SHA1(), hashes.SHA384(), hashes.SHA512(),
+)  # fmt: skip
+_EC_HASHES: tuple[hashes.HashAlgorithm, ...] = (hashes.SHA384(), hashes.SHA256(), hashes.SHA512())
+
+
+@dataclass(frozen=True)
+class IntegrityResult:
+    """What was verified. ``rrn_certificate`` is the DER the caller should chain to a Belgian root."""
+
+    identity: Identity
+    address: Address
+    rrn_certificate: bytes
+    hash_algorithm: str
+    photo_verified: bool
+    basic_key_verified: bool
+
+    def certificate(self) -> x509.Certificate:
+        """The RRN certificate, parsed."""
+        return x509.load_der_x509_certificate(self.rrn_certificate)
+
+
+def _load_rrn(rrn_certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey | ec.EllipticCurvePublicKey]:
+    try:
+        der = trim_der(rrn_certificate)
+        cert = x509.load_der_x509_certificate(der)
+        key = cert.public_key()
+    except (CardDataError, ValueError, UnsupportedAlgorithm) as exc:
+        raise IntegrityError("rrn_certificate", f"not a usable certificate: {exc}") from exc
+    if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        raise IntegrityError("rrn_certificate", "the RRN key is neither RSA nor EC")
+    return der, key
+
+
+def _verify(
+    key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, signature: bytes, data: bytes, file: str
+) -> str:
+    """Verify with the hashes the RRN is known to use; return the one that matched."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        try:
+            sig = signature[: der_length(signature)]
+        except CardDataError as exc:
+            raise IntegrityError(file, f"not a DER ECDSA signature: {exc}") from exc
+        for algo in _EC_HASHES:
+            try:
+                key.verify(sig, data, ec.ECDSA(algo))
+                return algo.name
+            except InvalidSignature:
+                continue
+    else:
+        for algo in _RSA_HASHES:
+            try:
+                key.verify(signature, data, padding.PKCS1v15(), algo)
+                return algo.name
+            except (InvalidSignature, ValueError):
+                continue
+    raise IntegrityError(file, "the National Register signature does not verify")
+
+
+def verify_integrity(
+    *,
+    identity: bytes,
+    identity_signature: bytes,
+    address: bytes,
+    address_signature: bytes,
+    rrn_certificate: bytes,
+    photo: bytes | None = None,
+    basic_public_key: bytes | None = None,
+) -> IntegrityResult:
+    """Check the raw card files; raise :class:`IntegrityError` naming the first file that fails.
+
+    * identity: RRN signature over the whole file as read;
+    * address: RRN signature over (address without trailing zeros) ‖ (identity signature file);
+    * photo (when given): its SHA-1/256/384, chosen by the length of identity tag ``11``;
+    * basic key (when given, applet 1.8): SHA-384 of EF 4040 equals identity tag ``1A``.
+    """
+    rrn_der, key = _load_rrn(rrn_certificate)
+    hash_name = _verify(key, bytes(identity_signature), bytes(identity), "identity")
+    _verify(key, bytes(address_signature), strip_padding(address) + bytes(identity_signature), "address")
+    try:
+        parsed_identity = Identity.parse(identity)
+    except CardDataError as exc:
+        raise IntegrityError("identity", f"signed but unparsable: {exc}") from exc
+    try:
+        parsed_address = Address.parse(address)
+    except CardDataError as exc:
+        raise IntegrityError("address", f"signed but unparsable: {exc}") from exc
+    photo_ok = False
+    if photo is not None:
+        expected = parsed_identity.photo_hash
+        if expected is None or len(expected) not in _PHOTO_HASHES:
+            raise IntegrityError("photo", "the identity file holds no usable photo hash")
+        if hashlib.new(_PHOTO_HASHES[len(expected)], photo).digest() != expected:
+            raise IntegrityError("photo", "the photo does not match the hash in the identity file")
+        photo_ok = True
+    key_ok = False
+    if basic_public_key is not None:
+        expected = parsed_identity.basic_key_hash
+        if expected is None:
+            raise IntegrityError("basic_public_key", "the identity file holds no basic key hash")
+        if hashlib.sha384(basic_public_key).digest() != expected:
+            raise IntegrityError("basic_public_key", "EF 4040 does not match the hash in the identity file")
+        key_ok = True
+    return IntegrityResult(parsed_identity, parsed_address, rrn_der, hash_name, photo_ok, key_ok)

@@ -1,0 +1,162 @@
+"""``eid certs``: the card's certificates with role, holder, validity and chain verdict.
+
+Chains are validated against the Belgian roots (or ``--trust FILE_OR_DIR``), with the card's own
+CA certificate as an untrusted intermediate. ``--out DIR`` also writes the DER files. The exit
+status is 1 when a certificate does not validate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from eidlib.card.token import CardCertificates, Token
+from eidlib.errors import EidError
+from eidlib.x509.certificate import CardCertificate, parse_certificate
+from eidlib.x509.chain import Purpose, validate_chain
+from eidlib.x509.errors import CertificateError
+from eidlib.x509.truststore import TrustStore
+
+#: Card slot -> purpose its chain is validated for.
+SLOTS: tuple[tuple[str, Purpose], ...] = (
+    ("authentication", "authentication"),
+    ("signature", "signature"),
+    ("ca", "ca"),
+    ("root", "ca"),
+    ("rrn", "rrn"),
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("certs", help="show the card's certificates and their chain verdict")
+    parser.add_argument("--trust", metavar="FILE_OR_DIR",
+                        help="trust anchors (PEM/DER file or directory) instead of the Belgian roots")
+    parser.add_argument("--out", metavar="DIR", help="also write each certificate as DIR/<slot>.der")
+    parser.add_argument("--at", metavar="ISO_TIME", type=_parse_time,
+                        help="validate at this time (default: now), e.g. 2024-12-24 or 2024-12-24T10:00:00Z")
+    parser.set_defaults(func=run)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date/time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _open_source(args: argparse.Namespace) -> AbstractContextManager[Token]:
+    from eidlib.cli.source import open_source
+
+    return open_source(args)
+
+
+def describe(certs: CardCertificates, trust: TrustStore, at: dt.datetime) -> list[dict[str, Any]]:
+    """One entry per certificate on the card: fields and chain verdict (JSON-ready)."""
+    parsed: dict[str, CardCertificate] = {}
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    for slot, _ in SLOTS:
+        data = getattr(certs, slot)
+        if data is None:
+            continue
+        try:
+            parsed[slot] = parse_certificate(data)
+        except CertificateError as exc:
+            errors[slot] = str(exc)
+    intermediates = [parsed["ca"]] if "ca" in parsed else []
+    for slot, purpose in SLOTS:
+        if slot in errors:
+            rows.append({"slot": slot, "valid": False, "error": f"unreadable certificate: {errors[slot]}"})
+            continue
+        cert = parsed.get(slot)
+        if cert is None:
+            continue
+        row = _fields(slot, cert)
+        try:
+            chain = validate_chain(cert, intermediates, trust=trust, now=at, purpose=purpose)
+        except CertificateError as exc:
+            row.update(valid=False, error=f"{type(exc).__name__}: {exc}")
+        else:
+            row.update(valid=True, chain=[c.common_name or c.subject for c in chain.chain])
+        rows.append(row)
+    return rows
+
+
+def _fields(slot: str, cert: CardCertificate) -> dict[str, Any]:
+    return {
+        "slot": slot,
+        "role": cert.role.value,
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "common_name": cert.common_name,
+        "given_names": cert.given_names,
+        "surname": cert.surname,
+        "national_number": cert.national_number,
+        "serial_number": f"{cert.serial_number:x}",
+        "not_before": cert.not_before.isoformat(),
+        "not_after": cert.not_after.isoformat(),
+        "key": f"{cert.key_type.upper()} {cert.curve or cert.key_size}",
+        "policies": [p.description for p in cert.policies] or list(cert.policy_oids),
+        "qualified": cert.is_qualified,
+        "sha256": cert.sha256_fingerprint,
+    }
+
+
+def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
+    for row in rows:
+        yield f"[{row['slot']}]"
+        if "subject" in row:
+            holder = row["common_name"] or row["subject"]
+            if row["national_number"]:
+                holder += f" (national number {row['national_number']})"
+            yield f"  role:      {row['role']}"
+            yield f"  holder:    {holder}"
+            yield f"  issuer:    {row['issuer']}"
+            yield f"  validity:  {row['not_before']} .. {row['not_after']}"
+            yield f"  key:       {row['key']}"
+            if row["policies"]:
+                yield f"  policies:  {', '.join(row['policies'])}"
+        if row["valid"]:
+            yield f"  chain:     valid ({' -> '.join(row['chain'])})"
+        else:
+            yield f"  chain:     NOT VALID: {row['error']}"
+
+
+def _write(out_dir: str, certs: CardCertificates) -> list[str]:
+    os.makedirs(out_dir, exist_ok=True)
+    written: list[str] = []
+    for slot, _ in SLOTS:
+        data = getattr(certs, slot)
+        if data is None:
+            continue
+        path = os.path.join(out_dir, f"{slot}.der")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        written.append(path)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        trust = TrustStore.from_path(args.trust) if args.trust else TrustStore.belgium()
+    except CertificateError as exc:
+        raise EidError(f"cannot load trust anchors: {exc}") from exc
+    at = args.at or dt.datetime.now(dt.timezone.utc)
+    with _open_source(args) as token:
+        certs = token.read_certificates()
+    rows = describe(certs, trust, at)
+    written = _write(args.out, certs) if args.out else []
+    if args.json:
+        print(json.dumps({"validated_at": at.isoformat(), "certificates": rows, "written": written}, indent=2))
+    else:
+        for line in _text(rows):
+            print(line)
+        for path in written:
+            print(f"wrote {path}")
+    return 0 if rows and all(row["valid"] for row in rows) else 1

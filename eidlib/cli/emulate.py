@@ -1,0 +1,105 @@
+"""``eid emulate``: serve the virtual card to pcscd (vsmartcard ``vpcd``) until Ctrl-C.
+
+For as long as it runs, every PC/SC application (pyscard, OpenSC, the eid-mw middleware) sees a
+Belgian eID card in reader ``Virtual PCD 00 00`` (``--slot 0``) or ``Virtual PCD 00 01``
+(``--slot 1``). Ctrl-C (or SIGTERM) takes the card out and exits cleanly.
+
+With ``--control SOCKET`` the card can be removed, inserted, replaced and faulted from another
+process: see :class:`eidlib.emulator.vpcd.ControlServer` for the requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Mapping
+from types import FrameType
+from typing import Any, cast
+
+from eidlib.emulator.image import Profile
+from eidlib.emulator.vpcd import VPCD_PORT, VPCD_SLOTS, ControlServer, ServedCard, VpcdClient, VpcdError
+
+#: The options a card is built from (also accepted by the control socket's ``restart``).
+CARD_OPTIONS = ("profile", "persona", "pin", "kids", "activated", "seed")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "emulate", help="serve the virtual card to pcscd through vpcd (until Ctrl-C)",
+        description="Serve the virtual Belgian eID card to pcscd through the vsmartcard vpcd driver.",
+    )
+    parser.add_argument("--profile", choices=("1.7", "1.8"), default="1.8", help="applet version (default 1.8)")
+    parser.add_argument("--persona", metavar="FILE", help="persona JSON file (default: the specimen citizen)")
+    parser.add_argument("--slot", type=int, choices=VPCD_SLOTS, default=0, help="vpcd slot (default 0)")
+    parser.add_argument("--pin", default="1234", help="the virtual card's PIN (default 1234)")
+    parser.add_argument("--seed", default="eidlib-test", help="seed of the test PKI and keys")
+    parser.add_argument("--kids", action="store_true", help="a kids card (no signature certificate)")
+    parser.add_argument("--not-activated", action="store_true", help="a card not activated yet")
+    parser.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help=f"vpcd port (default {VPCD_PORT} + slot)")
+    parser.add_argument("--control", metavar="SOCKET", help="Unix socket path for remote control")
+    parser.set_defaults(func=run)
+
+
+def build_card(options: Mapping[str, Any]) -> ServedCard:
+    """A :class:`eidlib.emulator.VirtualCard` from emulate options (see :data:`CARD_OPTIONS`)."""
+    unknown = set(options) - set(CARD_OPTIONS)
+    if unknown:
+        raise VpcdError(f"unknown card options: {', '.join(sorted(unknown))}")
+    from eidlib.emulator import VirtualCard
+    from eidlib.emulator.persona import Persona
+
+    profile = options.get("profile", "1.8")
+    if profile not in ("1.7", "1.8"):
+        raise VpcdError(f"profile must be 1.7 or 1.8, not {profile!r}")
+    persona_file = options.get("persona")
+    persona = Persona.from_json(str(persona_file)) if persona_file else None
+    card: ServedCard = VirtualCard(
+        cast(Profile, profile),
+        persona,
+        str(options.get("pin", "1234")),
+        seed=str(options.get("seed", "eidlib-test")),
+        kids=bool(options.get("kids", False)),
+        activated=bool(options.get("activated", True)),
+    )
+    return card
+
+
+def run(args: argparse.Namespace) -> int:
+    options: dict[str, Any] = {
+        "profile": args.profile,
+        "persona": args.persona,
+        "pin": args.pin,
+        "seed": args.seed,
+        "kids": args.kids,
+        "activated": not args.not_activated,
+    }
+    card = build_card(options)
+    port = args.port if args.port is not None else VPCD_PORT + args.slot
+    client = VpcdClient(card, host=args.host, port=port)
+    control = None
+    if args.control:
+        control = ControlServer(client, args.control, factory=build_card, options=options)
+        control.start()
+    done = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        client.start()
+        print(f"eid emulate: applet {args.profile} card on vpcd {args.host}:{port} (slot {args.slot}); "
+              "Ctrl-C removes it", file=sys.stderr, flush=True)
+        while not done.wait(3600):
+            pass
+    finally:
+        client.stop()
+        if control is not None:
+            control.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("eid emulate: card removed", file=sys.stderr)
+    return 0

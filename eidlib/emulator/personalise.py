@@ -1,0 +1,286 @@
+"""Personalisation: turn a :class:`~eidlib.emulator.persona.Persona` into a :class:`CardImage`.
+
+This writes what the National Register and the card personaliser write on a
+real card (spec ``beid-card.md`` §2.1, §5, §6):
+
+* ``4031`` identity TLV (exact size) with the photo hash in tag ``0x11``
+  (SHA-256 on 1.7, SHA-384 on 1.8) and, on 1.8, tag ``0x1A`` = SHA-384 of EF 4040;
+* ``4032`` the RRN signature of the whole identity file;
+* ``4033`` address TLV zero-padded to 121 bytes, ``4034`` the RRN signature of
+  (address without trailing zeros ‖ the whole 4032 file);
+* ``4035`` the JPEG photo; ``4040`` (1.8) the basic key's 120-byte SubjectPublicKeyInfo;
+* ``5038``–``503C`` the certificates, each followed by the generation's zero padding.
+
+RRN signatures: RSA PKCS#1 v1.5 with SHA-256 for an RSA RRN key; for an EC RRN
+key, deterministic ECDSA P-384 with SHA-384, DER-encoded and zero-padded to
+256 bytes. Signature files are always 256 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from enum import IntEnum
+from importlib import resources
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from eidlib.emulator.image import CardImage, PrivateKey, Profile
+from eidlib.emulator.persona import Persona, card_date
+from eidlib.emulator.pki import DEFAULT_SEED, TestPki
+from eidlib.emulator.tlv import TlvValue, encode_tlv, pad
+from eidlib.errors import EidError
+
+PATH_IDENTITY = "3F00DF014031"
+PATH_IDENTITY_SIGNATURE = "3F00DF014032"
+PATH_ADDRESS = "3F00DF014033"
+PATH_ADDRESS_SIGNATURE = "3F00DF014034"
+PATH_PHOTO = "3F00DF014035"
+PATH_BASIC_PUBLIC_KEY = "3F00DF014040"
+PATH_CERT_AUTHENTICATION = "3F00DF005038"
+PATH_CERT_SIGNATURE = "3F00DF005039"
+PATH_CERT_CA = "3F00DF00503A"
+PATH_CERT_ROOT = "3F00DF00503B"
+PATH_CERT_RRN = "3F00DF00503C"
+
+#: Size of EF(ID#Address): 121 bytes, as on the specimen dumps.
+ADDRESS_FILE_SIZE = 121
+#: Size of EF(SGN#ID) / EF(SGN#Address) (RSA-2048 signature, or padded DER ECDSA).
+SIGNATURE_FILE_SIZE = 256
+#: Size of EF(PuK#1) on 1.8: DER SubjectPublicKeyInfo of a P-384 key.
+BASIC_KEY_FILE_SIZE = 120
+#: Zeros after a certificate, and the size of an empty certificate EF (CC4 §8, CC54 §8).
+CERT_PADDING: Mapping[Profile, int] = {"1.7": 50, "1.8": 1100}
+EMPTY_CERT_FILE_SIZE: Mapping[Profile, int] = {"1.7": 1300, "1.8": 2500}
+#: Hash of the photo in identity tag 0x11 per generation.
+PHOTO_HASH: Mapping[Profile, str] = {"1.7": "sha256", "1.8": "sha384"}
+#: Largest photo accepted (real photos are about 3 KB).
+MAX_PHOTO_SIZE = 65535
+
+_PIN = re.compile(r"[0-9]{4,12}")
+
+
+class PersonaliseError(EidError):
+    """The card cannot be personalised with these inputs (bad profile, PIN format, photo)."""
+
+
+class IdentityTag(IntEnum):
+    """Identity file (4031) tags, spec §5.2."""
+
+    CARD_NUMBER = 0x01
+    CHIP_NUMBER = 0x02
+    VALIDITY_BEGIN = 0x03
+    VALIDITY_END = 0x04
+    ISSUING_MUNICIPALITY = 0x05
+    NATIONAL_NUMBER = 0x06
+    SURNAME = 0x07
+    FIRST_NAMES = 0x08
+    THIRD_INITIAL = 0x09
+    NATIONALITY = 0x0A
+    BIRTH_PLACE = 0x0B
+    BIRTH_DATE = 0x0C
+    SEX = 0x0D
+    NOBLE_CONDITION = 0x0E
+    DOCUMENT_TYPE = 0x0F
+    SPECIAL_STATUS = 0x10
+    PHOTO_HASH = 0x11
+    DUPLICATE = 0x12
+    SPECIAL_ORGANISATION = 0x13
+    MEMBER_OF_FAMILY = 0x14
+    DATE_AND_COUNTRY_OF_PROTECTION = 0x15
+    WORK_PERMIT = 0x16
+    EMPLOYER_VAT_1 = 0x17
+    EMPLOYER_VAT_2 = 0x18
+    REGIONAL_FILE_NUMBER = 0x19
+    BASIC_KEY_HASH = 0x1A
+    BREXIT_MENTION_1 = 0x1B
+    BREXIT_MENTION_2 = 0x1C
+    CARD_A_MENTION_1 = 0x1D
+    CARD_A_MENTION_2 = 0x1E
+    EU_CARD_START_DATE = 0x1F
+
+
+class AddressTag(IntEnum):
+    """Address file (4033) tags, spec §5.3."""
+
+    STREET_AND_NUMBER = 0x01
+    ZIP_CODE = 0x02
+    MUNICIPALITY = 0x03
+
+
+#: Optional persona mentions and their identity tags (absent when the field is None).
+_OPTIONAL_TEXT_TAGS: Mapping[str, int] = {
+    "duplicate": IdentityTag.DUPLICATE,
+    "special_organisation": IdentityTag.SPECIAL_ORGANISATION,
+    "date_and_country_of_protection": IdentityTag.DATE_AND_COUNTRY_OF_PROTECTION,
+    "work_permit": IdentityTag.WORK_PERMIT,
+    "employer_vat_1": IdentityTag.EMPLOYER_VAT_1,
+    "employer_vat_2": IdentityTag.EMPLOYER_VAT_2,
+    "regional_file_number": IdentityTag.REGIONAL_FILE_NUMBER,
+    "brexit_mention_1": IdentityTag.BREXIT_MENTION_1,
+    "brexit_mention_2": IdentityTag.BREXIT_MENTION_2,
+    "card_a_mention_1": IdentityTag.CARD_A_MENTION_1,
+    "card_a_mention_2": IdentityTag.CARD_A_MENTION_2,
+}
+
+
+def default_photo() -> bytes:
+    """The packaged fictional specimen photo (150×195 greyscale JPEG)."""
+    return resources.files("eidlib.emulator.data").joinpath("specimen-photo.jpg").read_bytes()
+
+
+def load_photo(path: Path | None) -> bytes:
+    """The photo of a persona: the file at ``path``, or the packaged default; must be a JPEG."""
+    if path is None:
+        return default_photo()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PersonaliseError(f"cannot read photo {path}: {exc.strerror}") from exc
+    if not data.startswith(b"\xff\xd8\xff") or len(data) > MAX_PHOTO_SIZE:
+        raise PersonaliseError(f"photo {path} is not a JPEG of at most {MAX_PHOTO_SIZE} bytes")
+    return data
+
+
+def derive_chip_serial(seed: str, card_number: str) -> bytes:
+    """A 16-byte chip number starting with ``SL`` like the specimens, unique per (seed, card number)."""
+    return b"SL" + hashlib.sha256(f"eidlib-chip\0{seed}\0{card_number}".encode()).digest()[:14]
+
+
+def identity_fields(persona: Persona, chip_serial: bytes, photo_hash: bytes,
+                    basic_key_hash: bytes | None = None) -> dict[int, TlvValue]:
+    """The identity-file fields of ``persona`` as a tag → value mapping."""
+    fields: dict[int, TlvValue] = {
+        IdentityTag.CARD_NUMBER: persona.card_number,
+        IdentityTag.CHIP_NUMBER: chip_serial,
+        IdentityTag.VALIDITY_BEGIN: card_date(persona.validity_begin),
+        IdentityTag.VALIDITY_END: card_date(persona.validity_end),
+        IdentityTag.ISSUING_MUNICIPALITY: persona.issuing_municipality,
+        IdentityTag.NATIONAL_NUMBER: persona.national_number,
+        IdentityTag.SURNAME: persona.surname,
+        IdentityTag.FIRST_NAMES: persona.first_names,
+        IdentityTag.THIRD_INITIAL: persona.third_initial,
+        IdentityTag.NATIONALITY: persona.nationality,
+        IdentityTag.BIRTH_PLACE: persona.birth_place,
+        IdentityTag.BIRTH_DATE: persona.card_birth_date,
+        IdentityTag.SEX: persona.card_sex,
+        IdentityTag.NOBLE_CONDITION: persona.noble_condition,
+        IdentityTag.DOCUMENT_TYPE: str(int(persona.document_type)),
+        IdentityTag.SPECIAL_STATUS: str(int(persona.special_status)),
+        IdentityTag.PHOTO_HASH: photo_hash,
+    }
+    for name, tag in _OPTIONAL_TEXT_TAGS.items():
+        value = getattr(persona, name)
+        if value is not None:
+            fields[tag] = value
+    if persona.member_of_family:
+        fields[IdentityTag.MEMBER_OF_FAMILY] = b""
+    if persona.eu_card_start_date is not None:
+        fields[IdentityTag.EU_CARD_START_DATE] = card_date(persona.eu_card_start_date)
+    if basic_key_hash is not None:
+        fields[IdentityTag.BASIC_KEY_HASH] = basic_key_hash
+    return fields
+
+
+def address_file(persona: Persona) -> bytes:
+    """EF(ID#Address): the address TLV zero-padded to :data:`ADDRESS_FILE_SIZE`."""
+    address = persona.address
+    fields: dict[int, TlvValue] = {
+        AddressTag.STREET_AND_NUMBER: address.street_and_number,
+        AddressTag.ZIP_CODE: address.zip_code,
+        AddressTag.MUNICIPALITY: address.municipality,
+    }
+    body = encode_tlv(fields)
+    return pad(body, ADDRESS_FILE_SIZE)
+
+
+def rrn_signature_file(rrn_key: PrivateKey, data: bytes) -> bytes:
+    """The 256-byte RRN signature file over ``data`` (see the module docstring for the algorithms)."""
+    if isinstance(rrn_key, rsa.RSAPrivateKey):
+        signature = rrn_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        signature = rrn_key.sign(data, ec.ECDSA(hashes.SHA384(), deterministic_signing=True))
+    return pad(signature, SIGNATURE_FILE_SIZE)
+
+
+def certificate_file(certificate: x509.Certificate | None, profile: Profile) -> bytes:
+    """A certificate EF: DER plus the generation's zero padding, or all zeros when absent."""
+    if certificate is None:
+        return bytes(EMPTY_CERT_FILE_SIZE[profile])
+    return certificate.public_bytes(serialization.Encoding.DER) + bytes(CERT_PADDING[profile])
+
+
+def basic_key_file(basic_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """EF(PuK#1) 4040: the basic public key as DER SubjectPublicKeyInfo (120 bytes for P-384)."""
+    spki = basic_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    if len(spki) != BASIC_KEY_FILE_SIZE:
+        raise PersonaliseError(f"basic key SPKI is {len(spki)} bytes, expected {BASIC_KEY_FILE_SIZE}")
+    return spki
+
+
+def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = "1234",
+                seed: str = DEFAULT_SEED, kids: bool = False, activated: bool = True,
+                pki: TestPki | None = None) -> CardImage:
+    """Build the complete :class:`CardImage` of a virtual card.
+
+    ``persona`` defaults to :meth:`Persona.default` (or :meth:`Persona.default_kid`
+    when ``kids``). ``pki`` defaults to ``TestPki.load(seed, profile=profile)``;
+    a PKI of the other generation may be passed (an EC chain on a 1.7 card is
+    what re-keyed 1.7 cards have). A kids card has no signature certificate
+    (EF 5039 all zeros) and no signature key. When ``pki`` is given its seed is
+    used and ``seed`` is ignored. The result is deterministic in (profile,
+    persona, seed, PKI URLs).
+    """
+    if profile not in ("1.7", "1.8"):
+        raise PersonaliseError(f"unknown card profile {profile!r} (expected '1.7' or '1.8')")
+    if not isinstance(pin, str) or _PIN.fullmatch(pin) is None:
+        raise PersonaliseError("the PIN must be 4 to 12 digits")
+    if persona is None:
+        persona = Persona.default_kid() if kids else Persona.default()
+    if pki is None:
+        pki = TestPki.load(seed, profile=profile)
+
+    photo = load_photo(persona.photo)
+    chip_serial = persona.chip_number or derive_chip_serial(pki.seed, persona.card_number)
+    issued = pki.issue_card_certificates(persona, profile)
+
+    files: dict[str, bytes] = {}
+    basic_key: PrivateKey = pki.card_key(persona, "basic", profile)
+    basic_key_hash: bytes | None = None
+    if isinstance(basic_key, ec.EllipticCurvePrivateKey):
+        files[PATH_BASIC_PUBLIC_KEY] = basic_key_file(basic_key)
+        basic_key_hash = hashlib.sha384(files[PATH_BASIC_PUBLIC_KEY]).digest()
+
+    photo_hash = hashlib.new(PHOTO_HASH[profile], photo).digest()
+    identity = encode_tlv(identity_fields(persona, chip_serial, photo_hash, basic_key_hash))
+    identity_signature = rrn_signature_file(pki.rrn.private_key, identity)
+    address = address_file(persona)
+    address_signature = rrn_signature_file(pki.rrn.private_key, address.rstrip(b"\x00") + identity_signature)
+
+    files[PATH_IDENTITY] = identity
+    files[PATH_IDENTITY_SIGNATURE] = identity_signature
+    files[PATH_ADDRESS] = address
+    files[PATH_ADDRESS_SIGNATURE] = address_signature
+    files[PATH_PHOTO] = photo
+    files[PATH_CERT_AUTHENTICATION] = certificate_file(issued.auth_cert, profile)
+    files[PATH_CERT_SIGNATURE] = certificate_file(None if kids else issued.sign_cert, profile)
+    files[PATH_CERT_CA] = certificate_file(pki.citizen_ca.certificate, profile)
+    files[PATH_CERT_ROOT] = certificate_file(pki.root.certificate, profile)
+    files[PATH_CERT_RRN] = certificate_file(pki.rrn.certificate, profile)
+
+    return CardImage(
+        profile=profile,
+        chip_serial=chip_serial,
+        files=dict(sorted(files.items())),
+        authentication_key=issued.auth_key,
+        signature_key=None if kids else issued.sign_key,
+        basic_key=basic_key,
+        pin=pin,
+        activated=activated,
+    )

@@ -1,0 +1,509 @@
+"""``Pkcs11Token``: the :class:`~eidlib.card.token.Token` surface over any PKCS#11 module (PyKCS11).
+
+Works with the official eID module (libbeidpkcs11), OpenSC and, for tests, SoftHSM2 tokens provisioned
+like an eID. Objects are found by label or ``CKA_ID`` (see :mod:`eidlib.pkcs11.objects`), mechanisms are
+chosen from ``C_GetMechanismList`` (see :mod:`eidlib.pkcs11.mechanisms`), and every ``CKR_*`` becomes a
+typed error (see :mod:`eidlib.pkcs11.errors`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import PyKCS11
+import PyKCS11.LowLevel
+
+from eidlib.card.ecdsa import ecdsa_der_to_raw
+from eidlib.card.errors import CardDataError, NotSupported, PinRequired
+from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.pkcs11 import objects
+from eidlib.pkcs11.errors import (
+    ObjectNotFound,
+    Pkcs11Error,
+    Pkcs11ModuleLoadError,
+    TokenNotPresent,
+    error_for,
+    raise_for,
+)
+from eidlib.pkcs11.mechanisms import KeyKind, SignPlan, hash_spec, mechanism_name, plan_signature
+from eidlib.pkcs11.module import find_module
+from eidlib.pkcs11.pin import PinRule, login_with
+
+if TYPE_CHECKING:
+    from eidlib.card.address import Address
+    from eidlib.card.identity import Identity
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: ``CKA_EC_PARAMS`` (named-curve OID, DER) → (coordinate size in bytes, default hash).
+_CURVES: dict[bytes, tuple[int, HashName]] = {
+    bytes.fromhex("06082a8648ce3d030107"): (32, "sha256"),
+    bytes.fromhex("06052b81040022"): (48, "sha384"),
+    bytes.fromhex("06052b81040023"): (66, "sha512"),
+}
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """The ``CK_TOKEN_INFO`` fields a caller needs, padding stripped."""
+
+    label: str
+    manufacturer: str
+    model: str
+    serial: str
+    flags: int
+    min_pin_length: int
+    max_pin_length: int
+    firmware_version: tuple[int, int]
+
+    @property
+    def protected_authentication_path(self) -> bool:
+        """True when the PIN is entered on a PIN pad or in the module's own dialog."""
+        return bool(self.flags & PyKCS11.CKF_PROTECTED_AUTHENTICATION_PATH)
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    """A private key found on the token."""
+
+    handle: Any = field(repr=False)
+    label: str
+    kind: KeyKind
+    always_authenticate: bool
+    coordinate_size: int | None
+    default_hash: HashName
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip(" \0")
+    if value is None:
+        return ""
+    text: str = bytes(value).decode("utf-8", errors="replace")  # type: ignore[call-overload]
+    return text.strip(" \0")
+
+
+def _der_trimmed(value: bytes, what: str) -> bytes:
+    """``value`` cut to the length of its outer DER SEQUENCE (drops zero padding some stores keep)."""
+    if len(value) < 2 or value[0] != 0x30:
+        raise CardDataError(f"{what} is not a DER SEQUENCE")
+    first = value[1]
+    if first < 0x80:
+        total = 2 + first
+    else:
+        count = first & 0x7F
+        if not 1 <= count <= 4 or len(value) < 2 + count:
+            raise CardDataError(f"{what} has a bad DER length")
+        total = 2 + count + int.from_bytes(value[2 : 2 + count], "big")
+    if total > len(value):
+        raise CardDataError(f"{what} is truncated ({len(value)} of {total} bytes)")
+    return value[:total]
+
+
+def _label_matches(token_label: str, wanted: str) -> bool:
+    # OpenSC names tokens "<token label> (<PIN label>)"; the official module and SoftHSM use the label alone
+    have = objects.normalize_label(token_label)
+    want = objects.normalize_label(wanted)
+    return have == want or have.startswith(want + " (")
+
+
+class Pkcs11Token:
+    """One token (slot) of a loaded PKCS#11 module, with an open session. Use as a context manager.
+
+    Implements :class:`eidlib.card.token.Token`; also reads the eID data objects where the module
+    exposes them (the official module does, OpenSC and SoftHSM do not).
+    """
+
+    def __init__(self, lib: PyKCS11.PyKCS11Lib, module_path: str, slot: int) -> None:
+        self._lib = lib
+        self.module_path = module_path
+        self.slot = slot
+        self._session: Any = None
+        self._logged_in = False
+        self._mechanisms: frozenset[int] | None = None
+        self._session = self._call("C_OpenSession", lambda: lib.openSession(slot))
+        self.info = self._token_info()
+        self.pin_rule = PinRule.for_token(
+            belpic=objects.is_belpic_label(self.info.label),
+            min_length=self.info.min_pin_length,
+            max_length=self.info.max_pin_length,
+        )
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def __enter__(self) -> Pkcs11Token:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Log out (when this object logged in) and close the session. Safe to call twice."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        lib = self._lib.lib
+        if self._logged_in:
+            self._logged_in = False
+            lib.C_Logout(session.session)  # the session ends next anyway; a removed token is fine here
+        lib.C_CloseSession(session.session)
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._session is None
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _call(self, function: str, thunk: Callable[[], _T]) -> _T:
+        try:
+            return thunk()
+        except PyKCS11.PyKCS11Error as exc:
+            raise error_for(exc.value, function, tries_left=self._tries_left_quietly) from None
+
+    def _handle(self) -> Any:
+        if self._session is None:
+            raise NotSupported("the PKCS#11 token is closed")
+        return self._session
+
+    def _token_info(self) -> TokenInfo:
+        raw = self._call("C_GetTokenInfo", lambda: self._lib.getTokenInfo(self.slot))
+        return TokenInfo(
+            label=_text(raw.label),
+            manufacturer=_text(raw.manufacturerID),
+            model=_text(raw.model),
+            serial=_text(raw.serialNumber),
+            flags=int(raw.flags),
+            min_pin_length=int(raw.ulMinPinLen),
+            max_pin_length=int(raw.ulMaxPinLen),
+            firmware_version=(int(raw.firmwareVersion[0]), int(raw.firmwareVersion[1])),
+        )
+
+    def _tries_left_quietly(self) -> int | None:
+        try:
+            return self.pin_tries_left()
+        except Exception:  # asked while building another error: the first failure is what counts
+            return None
+
+    def _find(self, template: Sequence[tuple[int, Any]]) -> list[Any]:
+        session = self._handle()
+        return self._call("C_FindObjects", lambda: session.findObjects(list(template)))
+
+    def _attributes(self, handle: Any, attributes: Sequence[int]) -> list[Any]:
+        session = self._handle()
+        return self._call("C_GetAttributeValue", lambda: session.getAttributeValue(handle, list(attributes)))
+
+    # ----------------------------------------------------------------- token facts
+
+    @property
+    def mechanisms(self) -> frozenset[int]:
+        """The mechanism numbers the slot offers (``C_GetMechanismList``, read once)."""
+        if self._mechanisms is None:
+            found = PyKCS11.LowLevel.ckulonglist()
+            raise_for(self._lib.lib.C_GetMechanismList(self.slot, found), "C_GetMechanismList")
+            self._mechanisms = frozenset(int(m) for m in found)
+        return self._mechanisms
+
+    def _flags(self) -> int:
+        return int(self._call("C_GetTokenInfo", lambda: self._lib.getTokenInfo(self.slot)).flags)
+
+    def pin_tries_left(self) -> int | None:
+        """0 when the token flags the PIN locked, 1 on the final try, else ``None`` (the token does not say).
+
+        ``CKF_USER_PIN_COUNT_LOW`` only says "fewer than the maximum", so it gives no exact number.
+        """
+        flags = self._flags()
+        if flags & PyKCS11.CKF_USER_PIN_LOCKED:
+            return 0
+        if flags & PyKCS11.CKF_USER_PIN_FINAL_TRY:
+            return 1
+        return None
+
+    def pin_count_low(self) -> bool:
+        """True when the token flags at least one wrong PIN since the last correct one."""
+        flags = self._flags()
+        return bool(flags & (PyKCS11.CKF_USER_PIN_COUNT_LOW | PyKCS11.CKF_USER_PIN_FINAL_TRY))
+
+    # ----------------------------------------------------------------- PIN
+
+    def verify_pin(self, pin: str | None) -> None:
+        """``C_Login`` as the user. ``None`` uses the PIN pad or the module's own dialog when the token
+        has a protected authentication path. Never retried; the PIN is checked first and wiped after."""
+        session = self._handle()
+        if pin is None:
+            if not self.info.protected_authentication_path:
+                raise NotSupported("this token has no PIN pad or PIN dialog; give the PIN")
+        else:
+            self.pin_rule.check(pin)
+        lib = self._lib.lib
+        if self._logged_in:
+            # log out first so that this call really checks the PIN given now
+            self._logged_in = False
+            raise_for(lib.C_Logout(session.session), "C_Logout")
+        rv = login_with(lambda buffer: int(lib.C_Login(session.session, PyKCS11.CKU_USER, buffer)), pin)
+        if rv == PyKCS11.CKR_USER_ALREADY_LOGGED_IN:
+            # another session of this application is logged in: the token is unlocked already
+            rv = PyKCS11.CKR_OK
+        raise_for(rv, "C_Login", tries_left=self._tries_left_quietly)
+        self._logged_in = True
+
+    def log_off(self) -> None:
+        """``C_Logout`` (sends LOG OFF on the official module). No error when not logged in."""
+        session = self._handle()
+        self._logged_in = False
+        rv = self._lib.lib.C_Logout(session.session)
+        if rv != PyKCS11.CKR_USER_NOT_LOGGED_IN:
+            raise_for(rv, "C_Logout")
+
+    # ----------------------------------------------------------------- objects
+
+    def read_certificates(self) -> CardCertificates:
+        """The eID certificates found by label (Authentication/Signature/CA/Root) or ``CKA_ID`` (2/3/4/6);
+        the RRN certificate from the ``CERT_RN_FILE`` data object when the module has one."""
+        found: list[tuple[str, bytes | None, bytes]] = []
+        for handle in self._find([(PyKCS11.CKA_CLASS, PyKCS11.CKO_CERTIFICATE)]):
+            label, ckattr_id, value = self._attributes(
+                handle, [PyKCS11.CKA_LABEL, PyKCS11.CKA_ID, PyKCS11.CKA_VALUE]
+            )
+            if value is None:
+                continue
+            found.append((_text(label), None if ckattr_id is None else bytes(ckattr_id), bytes(value)))
+
+        def pick(role: objects.ObjectRole) -> bytes | None:
+            for by_label in (True, False):
+                for label, ckattr_id, value in found:
+                    hit = (
+                        objects.normalize_label(label) == role.label.casefold()
+                        if by_label
+                        else objects.decode_ckattr_id(ckattr_id) == role.id
+                    )
+                    if hit:
+                        return _der_trimmed(value, f"certificate {role.label}")
+            return None
+
+        if not found and not self._logged_in and self._flags() & PyKCS11.CKF_LOGIN_REQUIRED:
+            # OpenSC marks an applet 1.7 card's certificates private, as the card's CDF does
+            raise PinRequired("this module shows the certificates only after verify_pin")
+        rrn = self._data_object(objects.CERT_RN_FILE)
+        return CardCertificates(
+            authentication=pick(objects.KEYS["authentication"]),
+            signature=pick(objects.KEYS["signature"]),
+            ca=pick(objects.CA_CERT),
+            root=pick(objects.ROOT_CERT),
+            rrn=_der_trimmed(rrn, "RRN certificate") if rrn else None,
+        )
+
+    def _data_object(self, label: str) -> bytes | None:
+        handles = self._find([(PyKCS11.CKA_CLASS, PyKCS11.CKO_DATA), (PyKCS11.CKA_LABEL, label)])
+        for handle in handles:
+            (value,) = self._attributes(handle, [PyKCS11.CKA_VALUE])
+            if value is not None:
+                return bytes(value)
+        return None
+
+    def read_data_object(self, label: str) -> bytes:
+        """The value of the ``CKO_DATA`` object with this label (``DATA_FILE``, ``ADDRESS_FILE``, ...)."""
+        value = self._data_object(label)
+        if value is None:
+            raise ObjectNotFound(f"the token has no data object {label!r} (only the official eID module has)")
+        return value
+
+    def read_identity(self) -> Identity:
+        """The identity file (``DATA_FILE``), parsed."""
+        from eidlib.card.identity import Identity
+
+        return Identity.parse(self.read_data_object(objects.DATA_FILE))
+
+    def read_address(self) -> Address:
+        """The address file (``ADDRESS_FILE``), parsed."""
+        from eidlib.card.address import Address
+
+        return Address.parse(self.read_data_object(objects.ADDRESS_FILE))
+
+    def read_photo(self) -> bytes:
+        """The JPEG photo (``PHOTO_FILE``)."""
+        return self.read_data_object(objects.PHOTO_FILE)
+
+    def private_key(self, key: KeyName) -> PrivateKey:
+        """The private key for ``key``, by label first, then by ``CKA_ID``.
+
+        Raises :class:`~eidlib.card.errors.PinRequired` when none is visible and nobody logged in (private
+        objects may be hidden until then), :class:`NotSupported` when the token has no such key.
+        """
+        role = objects.KEYS.get(key)
+        if role is None:
+            raise NotSupported(f"unknown key {key!r}; use 'authentication' or 'signature'")
+        candidates: list[tuple[Any, str, bytes | None]] = []
+        for handle in self._find([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY)]):
+            label, ckattr_id = self._attributes(handle, [PyKCS11.CKA_LABEL, PyKCS11.CKA_ID])
+            candidates.append((handle, _text(label), None if ckattr_id is None else bytes(ckattr_id)))
+        chosen = next((c for c in candidates if role.matches(c[1], None)), None)
+        if chosen is None:
+            chosen = next((c for c in candidates if objects.decode_ckattr_id(c[2]) == role.id), None)
+        if chosen is None:
+            if not self._logged_in and not candidates:
+                raise PinRequired(
+                    f"no {key} key visible; verify the PIN first (private keys may be hidden until then)"
+                )
+            raise NotSupported(f"the token offers no usable {key} key")
+        handle, label, _ = chosen
+        key_type, always, ec_params = self._attributes(
+            handle, [PyKCS11.CKA_KEY_TYPE, PyKCS11.CKA_ALWAYS_AUTHENTICATE, PyKCS11.CKA_EC_PARAMS]
+        )
+        if key_type == PyKCS11.CKK_RSA:
+            return PrivateKey(handle, label, KeyKind.RSA, bool(always), None, "sha256")
+        if key_type == PyKCS11.CKK_EC:
+            curve = _CURVES.get(bytes(ec_params or b""))
+            if curve is None:
+                return PrivateKey(handle, label, KeyKind.EC, bool(always), None, "sha384")
+            return PrivateKey(handle, label, KeyKind.EC, bool(always), curve[0], curve[1])
+        raise NotSupported(f"the {key} key has an unsupported type (CKA_KEY_TYPE {key_type!r})")
+
+    # ----------------------------------------------------------------- signing
+
+    def sign(
+        self,
+        data: bytes,
+        *,
+        key: KeyName = "authentication",
+        hash: HashName | None = None,
+        pin: str | None = None,
+        prehashed: bool = False,
+        padding: PaddingName = "pkcs1v15",
+    ) -> bytes:
+        """Sign with the token's key: PKCS#1 (v1.5 or PSS) for RSA, raw ``r || s`` for ECDSA.
+
+        With ``pin`` the PIN is verified first (``C_Login``); a key with ``CKA_ALWAYS_AUTHENTICATE`` also
+        gets a context-specific login. Without it an earlier :meth:`verify_pin`, a PIN pad or the
+        module's own dialog (official module, signature key) is relied on.
+        """
+        if pin is not None:
+            self.verify_pin(pin)
+        private = self.private_key(key)
+        spec = hash_spec(hash or private.default_hash)
+        plan = plan_signature(private.kind, spec, padding, prehashed=prehashed, available=self.mechanisms)
+        payload = plan.sign_input(bytes(data), prehashed=prehashed)
+        if private.always_authenticate and pin is None and not self.info.protected_authentication_path:
+            raise PinRequired(f"the {key} key needs the PIN for every signature; pass pin=")
+        log.debug("signing with %s key using %s", key, mechanism_name(plan.mechanism))
+        try:
+            signature = self._sign_once(private, plan, payload, pin if private.always_authenticate else None)
+        except NotSupported as exc:
+            if key == "signature" and isinstance(exc.__cause__, Pkcs11Error):
+                raise NotSupported(
+                    f"the module refuses to sign with the non-repudiation key ({exc}); OpenSC does so by "
+                    "design: use the official eID module for qualified signatures"
+                ) from exc.__cause__
+            raise
+        if private.kind is KeyKind.EC:
+            return self._raw_ecdsa(signature, private.coordinate_size)
+        return signature
+
+    def _sign_once(
+        self, private: PrivateKey, plan: SignPlan, payload: bytes, context_pin: str | None
+    ) -> bytes:
+        session = self._handle()
+        lib = self._lib.lib
+        has_parameters = plan.pss
+        mechanism = plan.native()
+        native = mechanism.to_native()
+        rv = lib.C_SignInit(session.session, native, private.handle)
+        if rv == PyKCS11.CKR_ARGUMENTS_BAD and has_parameters:
+            # SoftHSM answers this (not CKR_MECHANISM_PARAM_INVALID) to PSS parameters it cannot use
+            rv = PyKCS11.CKR_MECHANISM_PARAM_INVALID
+        raise_for(rv, "C_SignInit")
+        if private.always_authenticate:
+            rv = login_with(
+                lambda buffer: int(lib.C_Login(session.session, PyKCS11.CKU_CONTEXT_SPECIFIC, buffer)),
+                context_pin,
+            )
+            if rv != PyKCS11.CKR_OK:
+                # the signing operation is still active: a fresh session is the clean way to drop it
+                self._reopen()
+                raise_for(rv, "C_Login", tries_left=self._tries_left_quietly)
+        data = PyKCS11.ckbytelist(payload)
+        out = PyKCS11.ckbytelist()
+        raise_for(lib.C_Sign(session.session, data, out), "C_Sign")
+        raise_for(lib.C_Sign(session.session, data, out), "C_Sign")
+        return bytes(out)
+
+    def _reopen(self) -> None:
+        old, self._session = self._session, None
+        self._logged_in = False
+        if old is not None:
+            self._lib.lib.C_CloseSession(old.session)
+        self._session = self._call("C_OpenSession", lambda: self._lib.openSession(self.slot))
+
+    @staticmethod
+    def _raw_ecdsa(signature: bytes, size: int | None) -> bytes:
+        if size is None:
+            if not signature or len(signature) % 2:
+                raise CardDataError(f"ECDSA signature of odd length {len(signature)}")
+            return signature
+        if len(signature) == 2 * size:
+            return signature
+        if signature[:1] == b"\x30":
+            return ecdsa_der_to_raw(signature, size)
+        raise CardDataError(f"ECDSA signature of {len(signature)} bytes, expected {2 * size}")
+
+
+def _slot_labels(lib: PyKCS11.PyKCS11Lib, slots: Sequence[int]) -> Iterator[tuple[int, str, str]]:
+    """(slot, token label, slot description) of each slot; the description is the PC/SC reader name."""
+    for slot in slots:
+        try:
+            yield slot, _text(lib.getTokenInfo(slot).label), _text(lib.getSlotInfo(slot).slotDescription)
+        except PyKCS11.PyKCS11Error:
+            continue  # a slot whose token vanished while we listed: not a candidate
+
+
+@contextmanager
+def _loaded(path: str) -> Iterator[PyKCS11.PyKCS11Lib]:
+    lib = PyKCS11.PyKCS11Lib()
+    try:
+        lib.load(path)
+    except PyKCS11.PyKCS11Error as exc:
+        raise Pkcs11ModuleLoadError(path, str(exc)) from None
+    yield lib
+
+
+def open_token(
+    module: str | None = None,
+    *,
+    token_label: str | None = "BELPIC",
+    slot: int | None = None,
+    reader: str | None = None,
+) -> Pkcs11Token:
+    """Load ``module`` (found with :func:`~eidlib.pkcs11.module.find_module` when ``None``) and open the
+    token labelled ``token_label`` (padding and OpenSC's " (PIN name)" suffix ignored; ``None`` takes the
+    first token), or the token in ``slot``. ``reader`` further restricts the choice to the slot whose
+    description is that PC/SC reader name (the official module and OpenSC name slots after readers).
+    Use the result as a context manager.
+    """
+    path = module or find_module()
+    with _loaded(path) as lib:
+        try:
+            present = list(lib.getSlotList(tokenPresent=True))
+        except PyKCS11.PyKCS11Error as exc:
+            raise error_for(exc.value, "C_GetSlotList") from None
+        labels = list(_slot_labels(lib, present))
+        seen = [label for _, label, _ in labels]
+        if slot is not None:
+            if slot not in present:
+                raise TokenNotPresent(f"in slot {slot}", seen)
+            return Pkcs11Token(lib, path, slot)
+        for candidate, label, description in labels:
+            if reader is not None and description != reader.strip():
+                continue
+            if token_label is None or _label_matches(label, token_label):
+                return Pkcs11Token(lib, path, candidate)
+        wanted = repr(token_label) if token_label else "(any label)"
+        raise TokenNotPresent(f"{wanted} in reader {reader!r}" if reader else wanted, seen)

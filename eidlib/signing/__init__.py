@@ -1,0 +1,5 @@
+"""Document signing on top of any :class:`~eidlib.card.token.Token` (card session or PKCS#11 token)."""
+
+from eidlib.signing.cms import CmsError, sign_file_cms
+
+__all__ = ["CmsError", "sign_file_cms"]

@@ -1,0 +1,350 @@
+"""OCSP revocation check of a leaf certificate, strict and fail-closed.
+
+The checks follow Web eID's validator (``shared/spec/auth-protocol.md`` §1.6 step 8 and §6.7):
+successful response status; exactly one SingleResponse whose CertID matches the request; the
+responder is chosen by ResponderID (by name or key hash, never by position) among the issuer and
+the certificates in the response, and must be the issuer itself or a certificate the issuer
+issued with the OCSPSigning EKU (valid now); the signature over ``tbs_response_bytes`` verifies;
+thisUpdate/nextUpdate are within the window; the nonce is echoed; the status is GOOD. UNKNOWN
+counts as revoked. Every failure raises a :class:`~eidlib.x509.errors.RevocationError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
+from cryptography.x509 import ocsp
+
+from eidlib.x509.certificate import OCSP_SIGNING, CardCertificate, CertificateInput, as_utc, parse_certificate
+from eidlib.x509.errors import (
+    CertificateRevoked,
+    OcspNonceMismatch,
+    OcspNoResponder,
+    OcspResponderNotAuthorized,
+    OcspResponseInvalid,
+    OcspResponseStale,
+    OcspResponseUnsuccessful,
+    OcspSignatureInvalid,
+    OcspUnavailable,
+    OcspUrlNotAllowed,
+    RevocationError,
+)
+from eidlib.x509.fetch import BELGIAN_OCSP_HOSTS, FetchError, HttpClient, UrllibHttpClient, url_host_allowed
+
+#: Nonce length in bytes (Web eID uses 32).
+NONCE_LENGTH = 32
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_SKEW = dt.timedelta(minutes=15)
+DEFAULT_MAX_AGE = dt.timedelta(minutes=2)
+_MAX_RESPONSE = 1024 * 1024
+
+CacheKey = tuple[bytes, bytes, int]
+
+
+@dataclass(frozen=True)
+class OcspResult:
+    """A GOOD answer for ``serial_number``. ``from_cache`` is true when no request was sent."""
+
+    serial_number: int
+    url: str
+    this_update: dt.datetime
+    next_update: dt.datetime | None
+    produced_at: dt.datetime
+    responder: str
+    nonce_checked: bool
+    from_cache: bool = False
+
+
+class OcspCache:
+    """A short positive-result cache keyed by issuer (name and key hash) + serial.
+
+    Entries live ``ttl`` seconds of ``clock`` (default :func:`time.monotonic`) and never past the
+    response's nextUpdate. Only GOOD results are stored. Thread-safe; at most ``max_entries``.
+    """
+
+    def __init__(
+        self, ttl: float = 60.0, *, clock: Callable[[], float] = time.monotonic, max_entries: int = 10_000
+    ) -> None:
+        if ttl < 0 or max_entries < 1:
+            raise ValueError("ttl must be >= 0 and max_entries >= 1")
+        self.ttl = ttl
+        self._clock = clock
+        self._max = max_entries
+        self._entries: OrderedDict[CacheKey, tuple[float, OcspResult]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey, now: dt.datetime) -> OcspResult | None:
+        """The cached result for ``key`` if still fresh at ``now`` (wall clock, for nextUpdate)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, result = entry
+            if self._clock() >= expires or (result.next_update is not None and now > result.next_update):
+                del self._entries[key]
+                return None
+            return result
+
+    def put(self, key: CacheKey, result: OcspResult) -> None:
+        """Store a GOOD result."""
+        with self._lock:
+            self._entries[key] = (self._clock() + self.ttl, result)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Drop every entry."""
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def _key_hash(cert: x509.Certificate) -> bytes:
+    """SHA-1 of the subjectPublicKey BIT STRING (RFC 6960 ResponderID byKey / CertID issuerKeyHash)."""
+    return x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest
+
+
+def cache_key(leaf: CertificateInput, issuer: CertificateInput) -> CacheKey:
+    """The :class:`OcspCache` key for ``leaf`` issued by ``issuer``."""
+    leaf_cert = parse_certificate(leaf).certificate
+    issuer_cert = parse_certificate(issuer).certificate
+    name = issuer_cert.subject.public_bytes(serialization.Encoding.DER)
+    return name, _key_hash(issuer_cert), leaf_cert.serial_number
+
+
+def _same_key(a: x509.Certificate, b: x509.Certificate) -> bool:
+    fmt = serialization.PublicFormat.SubjectPublicKeyInfo
+    return a.public_key().public_bytes(serialization.Encoding.DER, fmt) == b.public_key().public_bytes(
+        serialization.Encoding.DER, fmt
+    )
+
+
+def _verify_signature(key_owner: x509.Certificate, response: ocsp.OCSPResponse) -> None:
+    key = key_owner.public_key()
+    algorithm = response.signature_hash_algorithm
+    signature = response.signature
+    data = response.tbs_response_bytes
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and algorithm is not None:
+            key.verify(signature, data, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and algorithm is not None:
+            key.verify(signature, data, ec.ECDSA(algorithm))
+        elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+            key.verify(signature, data)
+        else:
+            raise OcspSignatureInvalid(f"unsupported responder key or signature algorithm {type(key).__name__}")
+    except InvalidSignature:
+        raise OcspSignatureInvalid("the OCSP response signature does not verify") from None
+
+
+def _select_responder(
+    response: ocsp.OCSPResponse, issuer: x509.Certificate, at: dt.datetime, skew: dt.timedelta
+) -> x509.Certificate:
+    """The responder named by ResponderID, checked to be the issuer or delegated by it."""
+    candidates = [issuer, *response.certificates]
+    key_hash = response.responder_key_hash
+    name = response.responder_name
+    if key_hash is not None:
+        named = [c for c in candidates if _key_hash(c) == key_hash]
+    else:
+        named = [c for c in candidates if c.subject == name]
+    if not named:
+        raise OcspResponderNotAuthorized("no certificate matches the response's ResponderID")
+    problems: list[str] = []
+    for cert in named:
+        if cert.subject == issuer.subject and _same_key(cert, issuer):
+            return cert
+        problem = _delegation_problem(cert, issuer, at, skew)
+        if problem is None:
+            return cert
+        problems.append(problem)
+    raise OcspResponderNotAuthorized("; ".join(problems))
+
+
+def _delegation_problem(
+    cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime, skew: dt.timedelta
+) -> str | None:
+    if cert.issuer != issuer.subject:
+        return "the responder certificate was not issued by the certificate's issuer"
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return "the responder certificate's signature does not verify with the issuer's key"
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return "the responder certificate has no extended key usage (OCSPSigning required)"
+    if OCSP_SIGNING not in {o.dotted_string for o in eku}:
+        return "the responder certificate lacks the OCSPSigning extended key usage"
+    if not cert.not_valid_before_utc - skew <= at <= cert.not_valid_after_utc + skew:
+        return "the responder certificate is not valid at the validation time"
+    return None
+
+
+def _check_times(
+    single: ocsp.OCSPSingleResponse, at: dt.datetime, skew: dt.timedelta, max_age: dt.timedelta
+) -> None:
+    this_update = single.this_update_utc
+    next_update = single.next_update_utc
+    if this_update > at + skew:
+        raise OcspResponseStale(f"thisUpdate {this_update.isoformat()} is in the future")
+    if this_update < at - skew - max_age:
+        raise OcspResponseStale(f"thisUpdate {this_update.isoformat()} is too old")
+    if next_update is not None:
+        if next_update < this_update:
+            raise OcspResponseStale("nextUpdate is before thisUpdate")
+        if next_update < at - skew:
+            raise OcspResponseStale(f"nextUpdate {next_update.isoformat()} has passed")
+
+
+def _check_nonce(response: ocsp.OCSPResponse, sent: bytes) -> None:
+    try:
+        echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        raise OcspNonceMismatch("the response carries no nonce (possible replay)") from None
+    if echoed != sent:
+        raise OcspNonceMismatch("the response nonce differs from the request's (possible replay)")
+
+
+def _pick_url(leaf: CardCertificate, responder_url: str | None) -> str:
+    if responder_url is not None:
+        return responder_url
+    for url in leaf.ocsp_urls:
+        if url.lower().startswith(("http://", "https://")):
+            return url
+    raise OcspNoResponder(f"certificate {leaf.subject!r} names no OCSP responder")
+
+
+def check_ocsp(
+    leaf: CertificateInput,
+    issuer: CertificateInput,
+    *,
+    now: dt.datetime | None = None,
+    responder_url: str | None = None,
+    nonce: bool = True,
+    allowed_hosts: Collection[str] = BELGIAN_OCSP_HOSTS,
+    timeout: float = DEFAULT_TIMEOUT,
+    http: HttpClient | None = None,
+    cache: OcspCache | None = None,
+    allowed_skew: dt.timedelta = DEFAULT_SKEW,
+    max_age: dt.timedelta = DEFAULT_MAX_AGE,
+    hash_algorithm: hashes.HashAlgorithm | None = None,
+) -> OcspResult:
+    """Ask the OCSP responder about ``leaf`` (issued by ``issuer``); return only for a GOOD answer.
+
+    ``responder_url`` overrides the leaf's AIA OCSP URL; its host must be in ``allowed_hosts``
+    either way. ``nonce=False`` for responders that do not echo nonces (freshness then rests on
+    the thisUpdate window). ``hash_algorithm`` is the CertID hash (SHA-1 by default).
+    Raises :class:`CertificateRevoked` (also for UNKNOWN) or an :class:`OcspError` subclass.
+    """
+    at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
+    leaf_card = parse_certificate(leaf)
+    issuer_card = parse_certificate(issuer)
+    leaf_cert, issuer_cert = leaf_card.certificate, issuer_card.certificate
+
+    key = cache_key(leaf_card, issuer_card)
+    if cache is not None:
+        cached = cache.get(key, at)
+        if cached is not None:
+            return replace(cached, from_cache=True)
+
+    url = _pick_url(leaf_card, responder_url)
+    if not url_host_allowed(url, allowed_hosts):
+        raise OcspUrlNotAllowed(f"OCSP responder {url!r} is not in the allowed hosts")
+
+    builder = ocsp.OCSPRequestBuilder().add_certificate(leaf_cert, issuer_cert, hash_algorithm or hashes.SHA1())
+    sent_nonce = os.urandom(NONCE_LENGTH) if nonce else b""
+    if nonce:
+        builder = builder.add_extension(x509.OCSPNonce(sent_nonce), critical=False)
+    request = builder.build()
+
+    client = http if http is not None else UrllibHttpClient(max_body=_MAX_RESPONSE)
+    try:
+        answer = client.request(
+            "POST",
+            url,
+            body=request.public_bytes(serialization.Encoding.DER),
+            headers={"Content-Type": "application/ocsp-request", "Accept": "application/ocsp-response"},
+            timeout=timeout,
+        )
+    except FetchError as exc:
+        raise OcspUnavailable(f"OCSP responder {url}: {exc}") from exc
+    if answer.status != 200:
+        raise OcspUnavailable(f"OCSP responder {url} answered HTTP {answer.status}")
+
+    result = _evaluate(answer.body, request, issuer_cert, url, sent_nonce, at, allowed_skew, max_age)
+    if cache is not None:
+        cache.put(key, result)
+    return result
+
+
+def _evaluate(
+    body: bytes,
+    request: ocsp.OCSPRequest,
+    issuer: x509.Certificate,
+    url: str,
+    sent_nonce: bytes,
+    at: dt.datetime,
+    skew: dt.timedelta,
+    max_age: dt.timedelta,
+) -> OcspResult:
+    try:
+        response = ocsp.load_der_ocsp_response(body)
+    except ValueError as exc:
+        raise OcspResponseInvalid(f"malformed OCSP response: {exc}") from exc
+    if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+        raise OcspResponseUnsuccessful(response.response_status.name)
+    try:
+        singles = list(response.responses)
+        if len(singles) != 1:
+            raise OcspResponseInvalid(f"expected exactly one SingleResponse, got {len(singles)}")
+        single = singles[0]
+        if (
+            single.serial_number != request.serial_number
+            or single.issuer_name_hash != request.issuer_name_hash
+            or single.issuer_key_hash != request.issuer_key_hash
+            or single.hash_algorithm.name != request.hash_algorithm.name
+        ):
+            raise OcspResponseInvalid("the SingleResponse's CertID does not match the request")
+        responder = _select_responder(response, issuer, at, skew)
+        _verify_signature(responder, response)
+        _check_times(single, at, skew, max_age)
+        if sent_nonce:
+            _check_nonce(response, sent_nonce)
+        status = single.certificate_status
+        if status is ocsp.OCSPCertStatus.REVOKED:
+            reason = single.revocation_reason
+            raise CertificateRevoked(
+                single.serial_number,
+                revocation_time=single.revocation_time_utc,
+                reason=reason.name if reason is not None else None,
+            )
+        if status is not ocsp.OCSPCertStatus.GOOD:
+            raise CertificateRevoked(single.serial_number, unknown=True)
+        return OcspResult(
+            serial_number=single.serial_number,
+            url=url,
+            this_update=single.this_update_utc,
+            next_update=single.next_update_utc,
+            produced_at=response.produced_at_utc,
+            responder=responder.subject.rfc4514_string(),
+            nonce_checked=bool(sent_nonce),
+        )
+    except RevocationError:
+        raise
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise OcspResponseInvalid(f"unusable OCSP response: {exc}") from exc

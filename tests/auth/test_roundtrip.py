@@ -1,0 +1,191 @@
+"""End to end: ``authenticate()`` on the virtual cards → validator with the card's test root and a real
+OpenSSL OCSP responder → user. Also replay, expiry, wrong origin, signature certificate, revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+import eidlib
+from eidlib.auth import (
+    AuthToken,
+    AuthTokenValidator,
+    CertificateRevoked,
+    MemoryChallengeStore,
+    NonceExpired,
+    NonceNotFound,
+    RevocationCheckFailed,
+    SignatureInvalid,
+    WrongPurpose,
+    authenticate,
+    generate_nonce,
+    signed_message,
+)
+from eidlib.auth.algorithms import ALGORITHMS
+from eidlib.emulator.pki import TestPki
+from eidlib.x509 import ocsp as x509_ocsp
+from tests.auth.independent import webeid_token_ok
+from tests.support.ocsp import IndexEntry, OpensslOcspResponder
+from tests.support.redis import free_port
+
+ORIGIN = "https://portal.example.be"
+PROFILES = ("1.7", "1.8")
+EXPECTED_ALG = {"1.7": "RS256", "1.8": "ES384"}
+
+
+@pytest.fixture(params=PROFILES)
+def profile(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def card(profile: str) -> Iterator[eidlib.BeidCard]:
+    with eidlib.open_card(virtual="1.7" if profile == "1.7" else "1.8") as opened:
+        yield opened
+
+
+def _certs(card: Any) -> tuple[x509.Certificate, bytes]:
+    certificates = card.read_certificates()
+    assert certificates.authentication and certificates.root
+    return x509.load_der_x509_certificate(certificates.authentication), certificates.root
+
+
+def _responder(profile: str, leaf: x509.Certificate, status: str = "V") -> OpensslOcspResponder:
+    pki = TestPki.load(profile="1.7" if profile == "1.7" else "1.8")
+    entries: list[IndexEntry] = []
+    if status == "V":
+        entries = [IndexEntry.for_certificate(leaf, "V")]
+    elif status == "R":
+        entries = [IndexEntry.for_certificate(leaf, "R", reason="keyCompromise")]
+    return OpensslOcspResponder(
+        ca_cert=pki.citizen_ca.certificate,
+        responder_cert=pki.ocsp_responder.certificate,
+        responder_key=pki.ocsp_responder.private_key,
+        entries=entries,
+    )
+
+
+def _checker(url: str, cache: x509_ocsp.OcspCache | None = None) -> Any:
+    return functools.partial(
+        x509_ocsp.check_ocsp, responder_url=url, allowed_hosts=("127.0.0.1",), timeout=3.0, cache=cache
+    )
+
+
+@pytest.mark.ocsp
+def test_round_trip_with_real_ocsp(card: Any, profile: str) -> None:
+    leaf, root = _certs(card)
+    store = MemoryChallengeStore()
+    with _responder(profile, leaf) as responder:
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(responder.url), challenge_store=store)
+        nonce = validator.issue_challenge("browser-1")
+        token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+        assert token.algorithm == EXPECTED_ALG[profile]
+        user = validator.validate_session(token.to_json(), "browser-1")
+        assert responder.pids, "the OpenSSL responder was not asked"
+    assert user.national_number and len(user.national_number) == 11
+    assert user.surname and user.given_names
+    assert user.algorithm == EXPECTED_ALG[profile]
+    assert webeid_token_ok(token.to_json(), ORIGIN, nonce)
+    # Replay of the same token: the nonce is gone.
+    with pytest.raises(NonceNotFound):
+        validator.validate_session(token.to_json(), "browser-1")
+    assert not card.pin_verified  # LOG OFF happened
+
+
+@pytest.mark.ocsp
+@pytest.mark.parametrize("status", ["R", "unknown"])
+def test_revoked_and_unknown_are_rejected(card: Any, profile: str, status: str) -> None:
+    leaf, root = _certs(card)
+    with _responder(profile, leaf, status) as responder:
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(responder.url))
+        nonce = generate_nonce()
+        token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+        with pytest.raises(CertificateRevoked) as info:
+            validator.validate(token.to_json(), nonce)
+    if status == "unknown":
+        assert info.value.reason == "unknown"
+
+
+def test_responder_down_fails_closed(card: Any) -> None:
+    _, root = _certs(card)
+    validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(f"http://127.0.0.1:{free_port()}/"))
+    nonce = generate_nonce()
+    token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+    with pytest.raises(RevocationCheckFailed):
+        validator.validate(token.to_json(), nonce)
+
+
+def test_default_ocsp_refuses_a_non_belgian_responder_host(card: Any) -> None:
+    # The card's AIA points to 127.0.0.1, which the default allowlist does not contain (SSRF guard).
+    _, root = _certs(card)
+    validator = AuthTokenValidator(ORIGIN, [root])
+    nonce = generate_nonce()
+    token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+    with pytest.raises(RevocationCheckFailed):
+        validator.validate(token.to_json(), nonce)
+
+
+def test_expired_nonce(card: Any) -> None:
+    _, root = _certs(card)
+    now = [1000.0]
+    store = MemoryChallengeStore(ttl=300, clock=lambda: now[0])
+    validator = AuthTokenValidator(ORIGIN, [root], check_revocation=False, challenge_store=store)
+    nonce = validator.issue_challenge("s")
+    token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+    now[0] += 301
+    with pytest.raises(NonceExpired):
+        validator.validate_session(token.to_json(), "s")
+    with pytest.raises(NonceNotFound):
+        validator.validate_session(token.to_json(), "s")
+
+
+def test_token_for_another_session_or_origin(card: Any) -> None:
+    _, root = _certs(card)
+    validator = AuthTokenValidator(ORIGIN, [root], check_revocation=False)
+    attacker_nonce = validator.issue_challenge("attacker")
+    validator.issue_challenge("victim")
+    token = authenticate("1234", challenge=attacker_nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+    with pytest.raises(SignatureInvalid):  # login CSRF: token made for another session's nonce
+        validator.validate_session(token.to_json(), "victim")
+    phishing = authenticate("1234", challenge=attacker_nonce, origin="https://portal-example.be", token=card,
+                            format="web-eid:1.1")
+    with pytest.raises(SignatureInvalid):
+        validator.validate_session(phishing.to_json(), "attacker")
+
+
+def test_signature_certificate_token_is_rejected(card: Any, profile: str) -> None:
+    certificates = card.read_certificates()
+    _, root = _certs(card)
+    sign_cert = x509.load_der_x509_certificate(certificates.signature)
+    alg = ALGORITHMS[EXPECTED_ALG[profile]]
+    nonce = generate_nonce()
+    message = signed_message(ORIGIN, nonce, alg)
+    signature = card.sign(message, key="signature", hash=alg.hash, pin="1234")
+    card.log_off()
+    token = AuthToken(certificates.signature, alg.name, signature, "web-eid:1.1",
+                      unverified_intermediate_certificates=(certificates.ca,))
+    validator = AuthTokenValidator(ORIGIN, [root], check_revocation=False)
+    with pytest.raises(WrongPurpose):
+        validator.validate(token.to_json(), nonce)
+    assert sign_cert.subject != x509.load_der_x509_certificate(certificates.authentication).subject
+
+
+def test_validation_time_outside_certificate(card: Any) -> None:
+    leaf, root = _certs(card)
+    from eidlib.auth import CertificateExpired, CertificateNotYetValid
+
+    nonce = generate_nonce()
+    token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1").to_json()
+    late = AuthTokenValidator(ORIGIN, [root], check_revocation=False,
+                              now=leaf.not_valid_after_utc + dt.timedelta(seconds=1))
+    with pytest.raises(CertificateExpired):
+        late.validate(token, nonce)
+    early = AuthTokenValidator(ORIGIN, [root], check_revocation=False,
+                               now=leaf.not_valid_before_utc - dt.timedelta(seconds=1))
+    with pytest.raises(CertificateNotYetValid):
+        early.validate(token, nonce)

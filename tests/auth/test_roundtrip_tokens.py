@@ -1,0 +1,88 @@
+"""``authenticate()`` through the real stacks a user has: pcscd + vpcd virtual cards (both applets),
+OpenSC's PKCS#11 module on the 1.7 card, and SoftHSM2 tokens provisioned like an eID."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+import eidlib
+from eidlib.auth import AuthTokenValidator, NonceNotFound, authenticate
+from eidlib.emulator.pki import TestPki
+from eidlib.x509 import ocsp as x509_ocsp
+from tests.auth.independent import webeid_token_ok
+from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN, softhsm
+from tests.support.ocsp import IndexEntry, OpensslOcspResponder
+
+__all__ = ["softhsm"]
+
+ORIGIN = "https://portal.example.be"
+OPENSC_MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+
+
+def _login(token: Any, root: bytes, profile: str | None, *, pin: str = "1234", ocsp: bool = True) -> None:
+    validator = AuthTokenValidator(ORIGIN, [root], check_revocation=False)
+    nonce = validator.issue_challenge("session")
+    auth_token = authenticate(pin, challenge=nonce, origin=ORIGIN, token=token, format="web-eid:1.1")
+    assert webeid_token_ok(auth_token.to_json(), ORIGIN, nonce)
+    leaf = x509.load_der_x509_certificate(auth_token.unverified_certificate)
+    if ocsp and profile is not None:
+        pki = TestPki.load(profile=profile)  # type: ignore[arg-type]
+        with OpensslOcspResponder(
+            ca_cert=pki.citizen_ca.certificate,
+            responder_cert=pki.ocsp_responder.certificate,
+            responder_key=pki.ocsp_responder.private_key,
+            entries=[IndexEntry.for_certificate(leaf)],
+        ) as responder:
+            validator = AuthTokenValidator(
+                ORIGIN, [root], challenge_store=validator.challenges,
+                ocsp=functools.partial(x509_ocsp.check_ocsp, responder_url=responder.url,
+                                       allowed_hosts=("127.0.0.1",)),
+            )
+            user = validator.validate_session(auth_token.to_json(), "session")
+    else:
+        user = validator.validate_session(auth_token.to_json(), "session")
+    assert user.certificate.public_bytes(encoding=_DER) == auth_token.unverified_certificate
+    assert user.national_number
+    with pytest.raises(NonceNotFound):
+        validator.validate_session(auth_token.to_json(), "session")
+
+
+def _pki_root(profile: str) -> bytes:
+    return TestPki.load(profile=profile).root.cert_der()  # type: ignore[arg-type]
+
+
+from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
+
+_DER = Encoding.DER
+
+
+@pytest.mark.ocsp
+@pytest.mark.parametrize("profile", ["1.7", "1.8"])
+def test_through_pcscd(pcsc_cards: Any, profile: str) -> None:
+    reader = pcsc_cards.reader_17 if profile == "1.7" else pcsc_cards.reader_18
+    with eidlib.open_card(reader=reader) as card:
+        _login(card, _pki_root(profile), profile)
+        assert not card.pin_verified
+
+
+@pytest.mark.opensc
+def test_through_opensc_pkcs11(pcsc_cards: Any) -> None:
+    from eidlib.pkcs11 import open_token
+
+    with open_token(OPENSC_MODULE, token_label=None, reader=pcsc_cards.reader_17) as token:
+        _login(token, _pki_root("1.7"), "1.7")
+
+
+@pytest.mark.softhsm
+@pytest.mark.parametrize("label", [RSA_TOKEN, EC_TOKEN])
+def test_through_softhsm(softhsm: Any, label: str) -> None:
+    from eidlib.pkcs11 import open_token
+
+    with open_token(softhsm.module, token_label=label) as token:
+        root = token.read_certificates().root
+        assert root
+        _login(token, root, None, ocsp=False)

@@ -1,0 +1,93 @@
+"""Shared fixtures: the real PC/SC stack (pcscd + vpcd + virtual cards) from ``tests/pcsc_harness.py``.
+
+* ``pcsc_stack`` (session): pcscd with an applet 1.7 card in ``.reader_17`` (vpcd slot 0) and an
+  applet 1.8 card in ``.reader_18`` (slot 1). ``restart_card(slot, **options)``,
+  ``remove_card(slot)``, ``insert_card(slot)``, ``inject(slot, fault, ...)``, ``pcscd_pid``.
+* ``pcsc_cards``: the same stack, with both cards put back and their faults cleared after the test.
+* ``pcscd_no_card``: the stack with both readers empty during the test.
+* ``pcscd_no_readers``: a pcscd without any reader during the test.
+* ``pcscd_not_running``: no pcscd at all during the test.
+
+Tests using any of them get the ``pcsc`` marker automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from eidlib.apdu.pcsc import wait_for_card
+from tests.pcsc_harness import PcscStack, machine_lock, pcscd_stopped, pcscd_without_readers
+
+#: Non-empty while this session holds the machine-wide pcscd lock taken at collection.
+_session_lock: list[bool] = []
+
+PCSC_FIXTURES = frozenset({"pcsc_stack", "pcsc_cards", "pcscd_no_card", "pcscd_no_readers", "pcscd_not_running"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    uses_pcscd = False
+    for item in items:
+        if PCSC_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pcsc)
+            uses_pcscd = True
+    if uses_pcscd and not _session_lock:
+        # Wait for other test sessions here, outside any test: a wait inside a fixture would count
+        # against the per-test timeout. Held until the session ends.
+        machine_lock.acquire()
+        _session_lock.append(True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _session_lock:
+        _session_lock.clear()
+        machine_lock.release()
+
+
+@pytest.fixture(scope="session")
+def pcsc_stack() -> Iterator[PcscStack]:
+    """pcscd + vpcd with the 1.7 card in slot 0 and the 1.8 card in slot 1, for the whole session."""
+    with PcscStack() as stack:
+        yield stack
+
+
+def _put_cards_back(stack: PcscStack) -> None:
+    if not stack.running:
+        return
+    for slot in sorted(stack.cards):
+        stack.inject(slot, "clear")
+        if not stack.card_status(slot)["present"]:
+            stack.insert_card(slot, wait=False)
+    for slot in sorted(stack.cards):
+        wait_for_card(stack.reader(slot), 10.0)
+
+
+@pytest.fixture
+def pcsc_cards(pcsc_stack: PcscStack) -> Iterator[PcscStack]:
+    """The session stack; after the test both cards are back in their readers with no fault armed."""
+    yield pcsc_stack
+    _put_cards_back(pcsc_stack)
+
+
+@pytest.fixture
+def pcscd_no_card(pcsc_stack: PcscStack) -> Iterator[PcscStack]:
+    """pcscd running with its readers but no card in any of them."""
+    for slot in sorted(pcsc_stack.cards):
+        pcsc_stack.remove_card(slot)
+    yield pcsc_stack
+    _put_cards_back(pcsc_stack)
+
+
+@pytest.fixture
+def pcscd_no_readers() -> Iterator[PcscStack]:
+    """pcscd running with an empty reader configuration (no reader at all)."""
+    with pcscd_without_readers() as stack:
+        yield stack
+
+
+@pytest.fixture
+def pcscd_not_running() -> Iterator[None]:
+    """No pcscd running (the session stack, if started, is stopped for the test and restarted after)."""
+    with pcscd_stopped():
+        yield

@@ -1,0 +1,75 @@
+"""SoftHSM2 tokens provisioned like Belgian eID cards, once per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import PyKCS11
+import pytest
+
+from tests.pkcs11.pki import TestPki
+from tests.pkcs11.softhsm import (
+    EID_LABELS,
+    OTHER_LABELS,
+    SOFTHSM_MODULE,
+    SoftHsm,
+    eid_ids,
+    provision_eid,
+    provision_plain,
+    write_conf,
+)
+from tests.support.vectors import VECTORS
+
+CONSUMER = VECTORS / "commons-eid" / "consumer"
+
+#: Labels of the provisioned tokens.
+RSA_TOKEN = "BELPIC"
+EC_TOKEN = "BELPIC-EC"
+NATIVE_ID_TOKEN = "BELPIC-NATIVE"
+PLAIN_TOKEN = "PLAIN"
+PLAIN_PIN = "pass-word"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
+    """Four SoftHSM2 tokens in a private token directory (``SOFTHSM2_CONF`` set for the session):
+
+    * ``BELPIC``: RSA-2048, labels and one-byte CKA_IDs like OpenSC shows a card, the signature key with
+      CKA_ALWAYS_AUTHENTICATE, and the official module's data objects (identity, address, photo, RRN);
+    * ``BELPIC-EC``: EC P-384 keys, same labels;
+    * ``BELPIC-NATIVE``: EC P-384, unhelpful labels and 8-byte little-endian CKA_IDs (official module);
+    * ``PLAIN``: no objects, a non-numeric user PIN.
+    """
+    directory = tmp_path_factory.mktemp("softhsm")
+    conf = write_conf(directory)
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    pki = TestPki.create()
+    lib = PyKCS11.PyKCS11Lib()
+    lib.load(SOFTHSM_MODULE)
+    try:
+        tokens = {
+            RSA_TOKEN: provision_eid(
+                lib, pki, RSA_TOKEN, "rsa", ids=eid_ids(False), labels=EID_LABELS,
+                signature_always_authenticate=True,
+                data_objects={
+                    "DATA_FILE": (CONSUMER / "test-identity.tlv").read_bytes(),
+                    "ADDRESS_FILE": (CONSUMER / "test-address.tlv").read_bytes(),
+                    "PHOTO_FILE": (CONSUMER / "test-photo.jpg").read_bytes(),
+                    "CERT_RN_FILE": (CONSUMER / "test-rrn-cert.der").read_bytes(),
+                },
+            ),
+            EC_TOKEN: provision_eid(lib, pki, EC_TOKEN, "ec", ids=eid_ids(False), labels=EID_LABELS),
+            NATIVE_ID_TOKEN: provision_eid(
+                lib, pki, NATIVE_ID_TOKEN, "ec", ids=eid_ids(True), labels=OTHER_LABELS
+            ),
+        }
+        provision_plain(lib, PLAIN_TOKEN, PLAIN_PIN)
+    finally:
+        lib.unload()
+    yield SoftHsm(SOFTHSM_MODULE, conf, pki, tokens)
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous

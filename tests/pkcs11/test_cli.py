@@ -1,0 +1,94 @@
+"""``eid pkcs11-info`` and ``eid sign-cms`` run in process (SoftHSM2 and the in-process virtual card)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from eidlib.card.session import open_card
+from eidlib.cli import main as cli
+from tests.pkcs11.conftest import RSA_TOKEN
+from tests.pkcs11.softhsm import USER_PIN, SoftHsm
+from tests.pkcs11.test_cms import OPENSSL, openssl_verify
+
+
+@pytest.fixture(autouse=True)
+def with_pkcs11_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    if "eidlib.cli.pkcs11_commands" not in cli.COMMAND_MODULES:
+        monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "eidlib.cli.pkcs11_commands"))
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.softhsm
+def test_pkcs11_info(softhsm: SoftHsm, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(["--json", "--pkcs11", softhsm.module, "pkcs11-info", "--label", RSA_TOKEN], capsys,
+                       monkeypatch)
+    assert code == 0
+    report = json.loads(out)
+    assert report["label"] == RSA_TOKEN and report["pin_length"] == [4, 12]
+    assert "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
+    assert report["certificates"]["authentication"] is True and report["certificates"]["rrn"] is True
+    code, out, _ = run(["--pkcs11", softhsm.module, "pkcs11-info", "--label", RSA_TOKEN], capsys, monkeypatch)
+    assert code == 0 and "  CKM_RSA_PKCS\n" in out
+
+
+@pytest.mark.softhsm
+def test_sign_cms_over_pkcs11(softhsm: SoftHsm, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    document = tmp_path / "letter.txt"
+    document.write_bytes(b"Dear municipality,\n")
+    monkeypatch.setenv("EIDLIB_PKCS11_MODULE", softhsm.module)
+    # "--pkcs11=" (empty): find the module, here through EIDLIB_PKCS11_MODULE. A bare "--pkcs11" directly
+    # before the command would be taken as the module path by argparse (nargs="?").
+    code, out, err = run(["--json", "--pkcs11=", "sign-cms", str(document), "--pin-stdin"], capsys, monkeypatch,
+                         stdin=USER_PIN + "\n")
+    assert code == 0, err
+    written = Path(json.loads(out)["signature"])
+    assert written == tmp_path / "letter.txt.p7s"
+    result = openssl_verify(tmp_path, written.read_bytes(), document, softhsm.pki.root_pem())
+    assert result.returncode == 0, result.stderr
+    assert USER_PIN not in out + err
+
+
+@pytest.mark.softhsm
+def test_sign_cms_wrong_pin_exit_code(softhsm: SoftHsm, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    document = tmp_path / "x.bin"
+    document.write_bytes(b"x")
+    code, _, err = run(["--pkcs11", softhsm.module, "sign-cms", str(document), "--pin-stdin"], capsys,
+                       monkeypatch, stdin="8765\n")
+    assert code == 1 and "wrong PIN" in err and "8765" not in err
+    assert not (tmp_path / "x.bin.p7s").exists()
+
+
+@pytest.mark.parametrize("profile", ["1.7", "1.8"])
+def test_sign_cms_with_the_virtual_card(profile: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    document = tmp_path / "doc.pdf"
+    document.write_bytes(b"%PDF-1.7 virtual\n" * 100)
+    output = tmp_path / "doc.sig"
+    code, out, err = run(["--virtual", profile, "sign-cms", str(document), "-o", str(output), "--pin-stdin",
+                          "--hash", "sha384"], capsys, monkeypatch, stdin="1234\n")
+    assert code == 0, err
+    with open_card(virtual=profile) as card:  # type: ignore[arg-type]
+        root = card.read_certificates().root
+    assert root is not None
+    pem = x509.load_der_x509_certificate(root).public_bytes(serialization.Encoding.PEM)
+    result = openssl_verify(tmp_path, output.read_bytes(), document, pem)
+    assert result.returncode == 0, result.stderr
+    printed = subprocess.run([OPENSSL, "cms", "-cmsout", "-print", "-inform", "DER", "-in", str(output)],
+                             capture_output=True, text=True, check=True).stdout
+    assert "signingTime" in printed and "messageDigest" in printed

@@ -1,0 +1,151 @@
+"""Detached CMS signatures made through SoftHSM2 tokens, verified by the real ``openssl cms`` binary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from eidlib.card.errors import NotSupported
+from eidlib.card.token import CardCertificates
+from eidlib.pkcs11 import Pkcs11Token, open_token
+from eidlib.signing import CmsError, sign_file_cms
+from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.softhsm import USER_PIN, SoftHsm
+
+pytestmark = pytest.mark.softhsm
+
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+
+
+@pytest.fixture(params=[RSA_TOKEN, EC_TOKEN])
+def token(request: pytest.FixtureRequest, softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
+    with open_token(softhsm.module, token_label=request.param) as opened:
+        yield opened
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> Path:
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(b"%PDF-1.4 pretend contract\n" + bytes(range(256)) * 40)
+    return path
+
+
+def openssl_verify(
+    tmp_path: Path, signature: bytes, content: Path, root_pem: bytes, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    sig = tmp_path / "sig.p7s"
+    sig.write_bytes(signature)
+    root = tmp_path / "root.pem"
+    root.write_bytes(root_pem)
+    return subprocess.run(
+        [OPENSSL, "cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig), "-content", str(content),
+         "-CAfile", str(root), "-out", "/dev/null", *extra],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512"])
+def test_signature_key_verifies_with_openssl(
+    tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path, hash_name: str
+) -> None:
+    signature = sign_file_cms(token, document, key="signature", pin=USER_PIN, hash=hash_name)  # type: ignore[arg-type]
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem())
+    assert result.returncode == 0, result.stderr
+    assert "Verification successful" in result.stderr
+
+
+def test_authentication_key_verifies_with_openssl(
+    tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path
+) -> None:
+    signature = sign_file_cms(token, document.read_bytes(), key="authentication", pin=USER_PIN)
+    # the authentication certificate is for TLS client auth (EKU), so S/MIME purpose checks must be off
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem(), "-purpose", "any")
+    assert result.returncode == 0, result.stderr
+
+
+def test_tampered_content_fails_openssl(tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None:
+    signature = sign_file_cms(token, document, pin=USER_PIN)
+    document.write_bytes(document.read_bytes() + b"!")
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem())
+    assert result.returncode != 0
+
+
+def test_other_root_fails_openssl(tmp_path: Path, token: Pkcs11Token, document: Path) -> None:
+    from tests.pkcs11.pki import TestPki
+
+    signature = sign_file_cms(token, document, pin=USER_PIN)
+    result = openssl_verify(tmp_path, signature, document, TestPki.create().root_pem())
+    assert result.returncode != 0
+
+
+def test_structure(softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None:
+    when = dt.datetime(2026, 3, 1, 12, 30, 5, tzinfo=dt.timezone.utc)
+    der = sign_file_cms(token, document, pin=USER_PIN, hash="sha384", signing_time=when)
+    info = cms.ContentInfo.load(der)
+    assert info["content_type"].native == "signed_data"
+    signed = info["content"]
+    assert signed["encap_content_info"]["content"].native is None, "detached"
+    certificates = token.read_certificates()
+    embedded = [c.chosen.dump() for c in signed["certificates"]]
+    # a SET OF: DER orders the members, so compare without order
+    assert sorted(embedded) == sorted([certificates.signature, certificates.ca, certificates.root])  # type: ignore[type-var]
+    (signer,) = signed["signer_infos"]
+    attributes = {a["type"].native: a["values"][0] for a in signer["signed_attrs"]}
+    assert attributes["content_type"].native == "data"
+    assert attributes["message_digest"].native == hashlib.sha384(document.read_bytes()).digest()
+    assert attributes["signing_time"].native == when
+    ess = attributes["signing_certificate_v2"]["certs"][0]
+    assert certificates.signature is not None
+    assert ess["cert_hash"].native == hashlib.sha384(certificates.signature).digest()
+    if token.info.label == EC_TOKEN:
+        assert signer["signature_algorithm"]["algorithm"].native == "sha384_ecdsa"
+        r, s = decode_dss_signature(signer["signature"].native)  # DER, not raw r||s
+        assert r > 0 and s > 0
+    else:
+        assert signer["signature_algorithm"]["algorithm"].native == "rsassa_pkcs1v15"
+        assert len(signer["signature"].native) == 256
+
+
+def test_without_chain(tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None:
+    der = sign_file_cms(token, document, pin=USER_PIN, include_chain=False)
+    assert len(cms.ContentInfo.load(der)["content"]["certificates"]) == 1
+    assert openssl_verify(tmp_path, der, document, softhsm.pki.root_pem()).returncode != 0
+    # the verifier then has to bring the CA itself (here in its trust bundle)
+    bundle = softhsm.pki.root_pem() + softhsm.pki.ca.public_bytes(serialization.Encoding.PEM)
+    result = openssl_verify(tmp_path, der, document, bundle)
+    assert result.returncode == 0, result.stderr
+
+
+class WrongKeyToken:
+    """A token whose 'signature' certificate does not belong to the key it signs with."""
+
+    def __init__(self, inner: Pkcs11Token) -> None:
+        self.inner = inner
+
+    def read_certificates(self) -> CardCertificates:
+        real = self.inner.read_certificates()
+        return CardCertificates(real.authentication, real.authentication, real.ca, real.root)
+
+    def sign(self, data: bytes, **kwargs: object) -> bytes:
+        return self.inner.sign(data, **kwargs)  # type: ignore[arg-type]
+
+
+def test_mismatched_key_fails_closed(token: Pkcs11Token, document: Path) -> None:
+    with pytest.raises(CmsError):
+        sign_file_cms(WrongKeyToken(token), document, key="signature", pin=USER_PIN)  # type: ignore[arg-type]
+
+
+def test_errors(token: Pkcs11Token, tmp_path: Path) -> None:
+    with pytest.raises(CmsError):
+        sign_file_cms(token, tmp_path / "missing.bin", pin=USER_PIN)
+    with pytest.raises(NotSupported):
+        sign_file_cms(token, b"x", hash="md5", pin=USER_PIN)  # type: ignore[arg-type]

@@ -1,0 +1,116 @@
+"""Mechanism choice and DigestInfo encoding, without a module."""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import product
+
+import PyKCS11
+import pytest
+from asn1crypto import algos
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eidlib.card.errors import NotSupported
+from eidlib.pkcs11.errors import InvalidDigest
+from eidlib.pkcs11.mechanisms import HASHES, KeyKind, digest_info, hash_spec, mechanism_name, plan_signature
+
+#: What the official module offers on a 1.7 card and on a 1.8 card (spec §7.3), SoftHSM 2.6 and OpenSC-like.
+OFFICIAL_17 = frozenset({
+    PyKCS11.CKM_RSA_PKCS, PyKCS11.CKM_SHA1_RSA_PKCS, PyKCS11.CKM_SHA256_RSA_PKCS, PyKCS11.CKM_SHA384_RSA_PKCS,
+    PyKCS11.CKM_SHA512_RSA_PKCS, PyKCS11.CKM_SHA1_RSA_PKCS_PSS, PyKCS11.CKM_SHA256_RSA_PKCS_PSS,
+})
+OFFICIAL_18 = frozenset({
+    PyKCS11.CKM_ECDSA, PyKCS11.CKM_ECDSA_SHA256, PyKCS11.CKM_ECDSA_SHA384, PyKCS11.CKM_ECDSA_SHA512,
+})
+RAW_ONLY = frozenset({PyKCS11.CKM_RSA_PKCS, PyKCS11.CKM_ECDSA})
+
+
+@pytest.mark.parametrize("name", sorted(HASHES))
+def test_digest_info_matches_asn1(name: str) -> None:
+    spec = HASHES[name]  # type: ignore[index]
+    digest = hashlib.new(name, b"abc").digest()
+    encoded = digest_info(spec, digest)
+    parsed = algos.DigestInfo.load(encoded)
+    assert parsed["digest_algorithm"]["algorithm"].native == name
+    assert parsed["digest"].native == digest
+    assert parsed.dump(force=True) == encoded
+
+
+@settings(max_examples=50)
+@given(st.sampled_from(sorted(HASHES)), st.binary(max_size=100))
+def test_digest_info_length_is_checked(name: str, digest: bytes) -> None:
+    spec = HASHES[name]  # type: ignore[index]
+    if len(digest) == spec.size:
+        assert digest_info(spec, digest).endswith(digest)
+    else:
+        with pytest.raises(InvalidDigest):
+            digest_info(spec, digest)
+
+
+def test_official_17_lets_the_module_hash() -> None:
+    plan = plan_signature(KeyKind.RSA, hash_spec("sha256"), "pkcs1v15", prehashed=False, available=OFFICIAL_17)
+    assert plan.mechanism == PyKCS11.CKM_SHA256_RSA_PKCS and plan.module_hashes
+    assert plan.sign_input(b"data", prehashed=False) == b"data"
+    pss = plan_signature(KeyKind.RSA, hash_spec("sha256"), "pss", prehashed=False, available=OFFICIAL_17)
+    assert pss.mechanism == PyKCS11.CKM_SHA256_RSA_PKCS_PSS and pss.pss
+
+
+def test_official_17_has_no_raw_pss() -> None:
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.RSA, hash_spec("sha384"), "pss", prehashed=False, available=OFFICIAL_17)
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.RSA, hash_spec("sha256"), "pss", prehashed=True, available=OFFICIAL_17)
+
+
+def test_prehashed_rsa_uses_digestinfo() -> None:
+    digest = hashlib.sha384(b"x").digest()
+    plan = plan_signature(KeyKind.RSA, hash_spec("sha384"), "pkcs1v15", prehashed=True, available=OFFICIAL_17)
+    assert plan.mechanism == PyKCS11.CKM_RSA_PKCS and plan.digest_info
+    assert plan.sign_input(digest, prehashed=True) == HASHES["sha384"].digest_info_prefix + digest
+
+
+def test_official_18_ecdsa() -> None:
+    plan = plan_signature(KeyKind.EC, hash_spec("sha384"), "pkcs1v15", prehashed=False, available=OFFICIAL_18)
+    assert plan.mechanism == PyKCS11.CKM_ECDSA_SHA384
+    sha3 = plan_signature(KeyKind.EC, hash_spec("sha3_384"), "pkcs1v15", prehashed=False, available=OFFICIAL_18)
+    assert sha3.mechanism == PyKCS11.CKM_ECDSA and not sha3.module_hashes
+    assert sha3.sign_input(b"m", prehashed=False) == hashlib.sha3_384(b"m").digest()
+
+
+@pytest.mark.parametrize(
+    ("kind", "hash_name", "pad", "prehashed"),
+    list(product(KeyKind, sorted(HASHES), ["pkcs1v15", "pss"], [False, True])),
+)
+def test_plans_are_consistent(kind: KeyKind, hash_name: str, pad: str, prehashed: bool) -> None:
+    spec = hash_spec(hash_name)
+    for available in (OFFICIAL_17, OFFICIAL_18, RAW_ONLY, frozenset()):
+        try:
+            plan = plan_signature(kind, spec, pad, prehashed=prehashed, available=available)  # type: ignore[arg-type]
+        except NotSupported:
+            continue
+        assert plan.mechanism in available
+        assert not (prehashed and plan.module_hashes), "a digest is never hashed again"
+        assert plan.pss == (pad == "pss")
+        assert plan.digest_info == (kind is KeyKind.RSA and pad == "pkcs1v15" and not plan.module_hashes)
+        data = spec.digest(b"payload") if prehashed else b"payload"
+        assert plan.sign_input(data, prehashed=prehashed)
+        assert plan.native().to_native() is not None
+        assert mechanism_name(plan.mechanism).startswith("CKM_")
+
+
+def test_ec_with_pss_or_nothing_offered() -> None:
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.EC, hash_spec("sha384"), "pss", prehashed=False, available=OFFICIAL_18)
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.EC, hash_spec("sha384"), "pkcs1v15", prehashed=False, available=OFFICIAL_17)
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.RSA, hash_spec("sha256"), "pkcs1v15", prehashed=False, available=OFFICIAL_18)
+    with pytest.raises(NotSupported):
+        hash_spec("md5")
+    with pytest.raises(NotSupported):
+        plan_signature(KeyKind.RSA, hash_spec("sha256"), "oaep", prehashed=False, available=OFFICIAL_17)  # type: ignore[arg-type]
+
+
+def test_unknown_mechanism_name() -> None:
+    assert mechanism_name(0x7FFF0000) == "CKM_0x7FFF0000"

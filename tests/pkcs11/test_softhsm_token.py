@@ -1,0 +1,270 @@
+"""Pkcs11Token against real SoftHSM2 tokens provisioned like eID cards."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import PyKCS11
+import pytest
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+
+from eidlib.card.ecdsa import ecdsa_raw_to_der
+from eidlib.card.errors import (
+    NotSupported,
+    PinFormatError,
+    SecurityStatusNotSatisfied,
+    WrongPin,
+)
+from eidlib.card.token import Token
+from eidlib.pkcs11 import (
+    InvalidDigest,
+    ObjectNotFound,
+    Pkcs11ModuleLoadError,
+    Pkcs11Token,
+    TokenNotPresent,
+    open_token,
+)
+from tests.pkcs11.conftest import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
+from tests.pkcs11.softhsm import USER_PIN, SoftHsm
+
+pytestmark = pytest.mark.softhsm
+
+HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+    "sha3_256": hashes.SHA3_256, "sha3_384": hashes.SHA3_384, "sha3_512": hashes.SHA3_512,
+}
+DATA = b"the quick brown fox signs the lazy dog"
+
+
+@pytest.fixture
+def rsa_token(softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
+    with open_token(softhsm.module, token_label=RSA_TOKEN) as token:
+        yield token
+
+
+@pytest.fixture
+def ec_token(softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
+    with open_token(softhsm.module, token_label=EC_TOKEN) as token:
+        yield token
+
+
+def verify(certificate_der: bytes | None, signature: bytes, data: bytes, hash_name: str, pss: bool = False,
+           prehashed: bool = False) -> None:
+    assert certificate_der is not None
+    public = x509.load_der_x509_certificate(certificate_der).public_key()
+    algorithm = HASH_CLASSES[hash_name]()
+    chosen: hashes.HashAlgorithm | utils.Prehashed = utils.Prehashed(algorithm) if prehashed else algorithm
+    if isinstance(public, rsa.RSAPublicKey):
+        pad = (
+            padding.PSS(padding.MGF1(algorithm), algorithm.digest_size) if pss else padding.PKCS1v15()
+        )
+        public.verify(signature, data, pad, chosen)
+    else:
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        assert len(signature) == 96, "P-384 raw r||s"
+        public.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(chosen))
+
+
+def test_is_a_token(rsa_token: Pkcs11Token) -> None:
+    assert isinstance(rsa_token, Token)
+    assert rsa_token.info.label == RSA_TOKEN
+    assert rsa_token.pin_rule.digits_only
+
+
+def test_certificates_match_provisioning(softhsm: SoftHsm, rsa_token: Pkcs11Token, ec_token: Pkcs11Token) -> None:
+    assert rsa_token.read_certificates() == softhsm.tokens[RSA_TOKEN].certificates
+    assert ec_token.read_certificates() == softhsm.tokens[EC_TOKEN].certificates
+
+
+def test_native_ckattr_ids_find_objects(softhsm: SoftHsm) -> None:
+    with open_token(softhsm.module, token_label=NATIVE_ID_TOKEN) as token:
+        assert token.read_certificates() == softhsm.tokens[NATIVE_ID_TOKEN].certificates
+        signature = token.sign(DATA, key="signature", pin=USER_PIN)
+        verify(token.read_certificates().signature, signature, DATA, "sha384")
+
+
+@pytest.mark.parametrize("hash_name", sorted(HASH_CLASSES))
+def test_rsa_pkcs1_every_hash(rsa_token: Pkcs11Token, hash_name: str) -> None:
+    rsa_token.verify_pin(USER_PIN)
+    signature = rsa_token.sign(DATA, hash=hash_name)  # type: ignore[arg-type]
+    verify(rsa_token.read_certificates().authentication, signature, DATA, hash_name)
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512"])
+def test_rsa_pkcs1_prehashed_uses_digestinfo(rsa_token: Pkcs11Token, hash_name: str) -> None:
+    digest = hashlib.new(hash_name, DATA).digest()
+    signature = rsa_token.sign(digest, hash=hash_name, prehashed=True, pin=USER_PIN)  # type: ignore[arg-type]
+    verify(rsa_token.read_certificates().authentication, signature, digest, hash_name, prehashed=True)
+
+
+@pytest.mark.parametrize("prehashed", [False, True])
+@pytest.mark.parametrize("hash_name", ["sha1", "sha256", "sha384", "sha512"])
+def test_rsa_pss(rsa_token: Pkcs11Token, hash_name: str, prehashed: bool) -> None:
+    message = hashlib.new(hash_name, DATA).digest() if prehashed else DATA
+    rsa_token.verify_pin(USER_PIN)
+    signature = rsa_token.sign(
+        message, hash=hash_name, prehashed=prehashed, padding="pss"  # type: ignore[arg-type]
+    )
+    verify(rsa_token.read_certificates().authentication, signature, message, hash_name, pss=True,
+           prehashed=prehashed)
+
+
+def test_rsa_pss_parameters_the_module_refuses(rsa_token: Pkcs11Token) -> None:
+    rsa_token.verify_pin(USER_PIN)  # SoftHSM 2.6 has no SHA-3 in PSS parameters
+    with pytest.raises(NotSupported):
+        rsa_token.sign(DATA, hash="sha3_256", padding="pss")
+    verify(rsa_token.read_certificates().authentication, rsa_token.sign(DATA), DATA, "sha256")
+
+
+def test_rsa_host_hashing_when_module_lacks_combined_mechanism(rsa_token: Pkcs11Token) -> None:
+    assert PyKCS11.CKM_SHA3_256_RSA_PKCS not in rsa_token.mechanisms  # SoftHSM 2.6: host SHA3 + DigestInfo
+    signature = rsa_token.sign(DATA, hash="sha3_256", pin=USER_PIN)
+    verify(rsa_token.read_certificates().authentication, signature, DATA, "sha3_256")
+
+
+@pytest.mark.parametrize("hash_name", sorted(HASH_CLASSES))
+@pytest.mark.parametrize("key", ["authentication", "signature"])
+def test_ecdsa_host_hashing(ec_token: Pkcs11Token, hash_name: str, key: str) -> None:
+    assert PyKCS11.CKM_ECDSA_SHA384 not in ec_token.mechanisms  # SoftHSM has plain CKM_ECDSA only
+    ec_token.verify_pin(USER_PIN)
+    signature = ec_token.sign(DATA, key=key, hash=hash_name)  # type: ignore[arg-type]
+    certificates = ec_token.read_certificates()
+    verify(getattr(certificates, key), signature, DATA, hash_name)
+
+
+def test_ecdsa_default_hash_is_sha384(ec_token: Pkcs11Token) -> None:
+    signature = ec_token.sign(DATA, pin=USER_PIN)
+    verify(ec_token.read_certificates().authentication, signature, DATA, "sha384")
+    with pytest.raises(InvalidSignature):
+        verify(ec_token.read_certificates().authentication, signature, DATA, "sha256")
+
+
+def test_ecdsa_prehashed(ec_token: Pkcs11Token) -> None:
+    digest = hashlib.sha384(DATA).digest()
+    signature = ec_token.sign(digest, prehashed=True, pin=USER_PIN)
+    verify(ec_token.read_certificates().authentication, signature, digest, "sha384", prehashed=True)
+
+
+def test_ecdsa_refuses_pss(ec_token: Pkcs11Token) -> None:
+    with pytest.raises(NotSupported):
+        ec_token.sign(DATA, padding="pss", pin=USER_PIN)
+
+
+def test_prehashed_digest_of_wrong_length(rsa_token: Pkcs11Token) -> None:
+    with pytest.raises(InvalidDigest):
+        rsa_token.sign(b"\x00" * 31, hash="sha256", prehashed=True, pin=USER_PIN)
+
+
+def test_always_authenticate_key_uses_context_login(rsa_token: Pkcs11Token) -> None:
+    signature = rsa_token.sign(DATA, key="signature", pin=USER_PIN)
+    verify(rsa_token.read_certificates().signature, signature, DATA, "sha256")
+    # logged in, but this key wants the PIN for every signature
+    with pytest.raises(SecurityStatusNotSatisfied):
+        rsa_token.sign(DATA, key="signature")
+    assert rsa_token.private_key("signature").always_authenticate
+    assert not rsa_token.private_key("authentication").always_authenticate
+
+
+def test_wrong_pin_is_typed_and_not_retried(rsa_token: Pkcs11Token) -> None:
+    with pytest.raises(WrongPin) as caught:
+        rsa_token.verify_pin("9999")
+    assert caught.value.tries_left is None  # SoftHSM only sets CKF_USER_PIN_COUNT_LOW
+    assert "9999" not in str(caught.value) and "9999" not in repr(caught.value.__cause__)
+    assert rsa_token.pin_count_low()
+    assert rsa_token.pin_tries_left() is None
+    rsa_token.verify_pin(USER_PIN)
+    assert not rsa_token.pin_count_low()
+
+
+def test_wrong_pin_through_sign(ec_token: Pkcs11Token) -> None:
+    with pytest.raises(WrongPin):
+        ec_token.sign(DATA, pin="0000")
+
+
+@pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", "١٢٣٤", ""])
+def test_belpic_pin_format_checked_before_login(rsa_token: Pkcs11Token, pin: str) -> None:
+    with pytest.raises(PinFormatError) as caught:
+        rsa_token.verify_pin(pin)
+    assert pin not in str(caught.value) or pin == ""
+    assert not rsa_token.pin_count_low(), "nothing may reach the token"
+
+
+def test_other_tokens_use_their_own_pin_length(softhsm: SoftHsm) -> None:
+    with open_token(softhsm.module, token_label=PLAIN_TOKEN) as token:
+        assert not token.pin_rule.digits_only
+        assert token.pin_rule.min_length == token.info.min_pin_length
+        token.verify_pin(PLAIN_PIN)
+        with pytest.raises(PinFormatError):
+            token.verify_pin("abc")
+        with pytest.raises(NotSupported):
+            token.sign(DATA)
+
+
+def test_not_logged_in_needs_pin(rsa_token: Pkcs11Token) -> None:
+    with pytest.raises(SecurityStatusNotSatisfied):
+        rsa_token.sign(DATA)
+    rsa_token.verify_pin(USER_PIN)
+    rsa_token.sign(DATA)
+    rsa_token.log_off()
+    rsa_token.log_off()
+    with pytest.raises(SecurityStatusNotSatisfied):
+        rsa_token.sign(DATA)
+
+
+def test_pin_none_without_pin_pad(rsa_token: Pkcs11Token) -> None:
+    assert not rsa_token.info.protected_authentication_path
+    with pytest.raises(NotSupported):
+        rsa_token.verify_pin(None)
+
+
+def test_data_objects(rsa_token: Pkcs11Token, ec_token: Pkcs11Token) -> None:
+    from eidlib.card.address import Address
+    from eidlib.card.identity import Identity
+
+    identity = rsa_token.read_identity()
+    assert identity == Identity.parse((CONSUMER / "test-identity.tlv").read_bytes())
+    assert rsa_token.read_address() == Address.parse((CONSUMER / "test-address.tlv").read_bytes())
+    assert rsa_token.read_photo() == (CONSUMER / "test-photo.jpg").read_bytes()
+    assert rsa_token.read_certificates().rrn == (CONSUMER / "test-rrn-cert.der").read_bytes()
+    with pytest.raises(ObjectNotFound):
+        ec_token.read_identity()
+    with pytest.raises(NotSupported):
+        ec_token.read_photo()
+    assert ec_token.read_certificates().rrn is None
+
+
+def test_unknown_key_and_hash(rsa_token: Pkcs11Token) -> None:
+    rsa_token.verify_pin(USER_PIN)
+    with pytest.raises(NotSupported):
+        rsa_token.sign(DATA, key="card")  # type: ignore[arg-type]
+    with pytest.raises(NotSupported):
+        rsa_token.sign(DATA, hash="md5")  # type: ignore[arg-type]
+
+
+def test_token_selection(softhsm: SoftHsm) -> None:
+    with pytest.raises(TokenNotPresent) as caught:
+        open_token(softhsm.module, token_label="NO-SUCH-TOKEN")
+    assert RSA_TOKEN in caught.value.seen
+    with open_token(softhsm.module, token_label=f"  {RSA_TOKEN}\0\0") as token:
+        slot = token.slot
+    with open_token(softhsm.module, slot=slot) as token:
+        assert token.info.label == RSA_TOKEN
+    with pytest.raises(TokenNotPresent):
+        open_token(softhsm.module, slot=10_000)
+
+
+def test_module_load_failure(tmp_path: pytest.TempPathFactory) -> None:
+    with pytest.raises(Pkcs11ModuleLoadError):
+        open_token("/nonexistent/libnothing.so")
+
+
+def test_closed_token(rsa_token: Pkcs11Token) -> None:
+    rsa_token.close()
+    rsa_token.close()
+    assert rsa_token.closed
+    with pytest.raises(NotSupported):
+        rsa_token.read_certificates()

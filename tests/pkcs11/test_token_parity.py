@@ -1,0 +1,129 @@
+"""One high-level test, run over every Token kind: the direct card session (in-process virtual card and
+the virtual card behind the real pcscd) and PKCS#11 tokens (OpenSC against that same card, SoftHSM2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from eidlib.card.ecdsa import ecdsa_raw_to_der
+from eidlib.card.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
+from eidlib.card.session import open_card
+from eidlib.card.token import CardCertificates, Token
+from eidlib.pkcs11 import open_token
+from eidlib.signing import sign_file_cms
+from tests.pcsc_harness import PcscStack
+from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.softhsm import SoftHsm
+
+OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+PIN = "1234"
+DATA = b"identical behaviour, whatever the token"
+
+
+@dataclass(frozen=True)
+class Source:
+    """How to open one kind of token, and what differs by design."""
+
+    name: str
+    opener: Callable[[pytest.FixtureRequest], AbstractContextManager[Token]]
+    signature_key_usable: bool
+
+
+def _virtual(profile: str) -> Callable[[pytest.FixtureRequest], AbstractContextManager[Token]]:
+    return lambda request: open_card(virtual=profile)  # type: ignore[arg-type]
+
+
+def _pcsc_card(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
+    stack: PcscStack = request.getfixturevalue("pcsc_cards")
+    return open_card(reader=stack.reader_17)
+
+
+def _opensc(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
+    stack: PcscStack = request.getfixturevalue("pcsc_cards")
+    return open_token(OPENSC, reader=stack.reader_17)
+
+
+def _softhsm(label: str) -> Callable[[pytest.FixtureRequest], AbstractContextManager[Token]]:
+    def opener(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
+        softhsm: SoftHsm = request.getfixturevalue("softhsm")
+        return open_token(softhsm.module, token_label=label)
+
+    return opener
+
+
+SOURCES = [
+    pytest.param(Source("virtual 1.7", _virtual("1.7"), True), id="card-virtual-1.7"),
+    pytest.param(Source("virtual 1.8", _virtual("1.8"), True), id="card-virtual-1.8"),
+    pytest.param(Source("pcsc 1.7", _pcsc_card, True), id="card-pcscd-1.7", marks=pytest.mark.pcsc),
+    pytest.param(Source("opensc 1.7", _opensc, False), id="pkcs11-opensc-1.7", marks=pytest.mark.opensc),
+    pytest.param(Source("softhsm rsa", _softhsm(RSA_TOKEN), True), id="pkcs11-softhsm-rsa",
+                 marks=pytest.mark.softhsm),
+    pytest.param(Source("softhsm ec", _softhsm(EC_TOKEN), True), id="pkcs11-softhsm-p384",
+                 marks=pytest.mark.softhsm),
+]
+
+
+@pytest.fixture(params=SOURCES)
+def source(request: pytest.FixtureRequest) -> Source:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def token(request: pytest.FixtureRequest, source: Source) -> Iterator[Token]:
+    with source.opener(request) as opened:
+        yield opened
+
+
+def verify(certificate: bytes | None, signature: bytes, data: bytes) -> None:
+    assert certificate is not None
+    public = x509.load_der_x509_certificate(certificate).public_key()
+    if isinstance(public, rsa.RSAPublicKey):
+        public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        public.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(hashes.SHA384()))
+
+
+def test_token_surface(token: Token, source: Source) -> None:
+    assert isinstance(token, Token)
+    with pytest.raises(WrongPin) as caught:
+        token.verify_pin("9999")
+    assert caught.value.tries_left in (None, 2)
+    token.verify_pin(PIN)
+    certificates = token.read_certificates()
+    assert isinstance(certificates, CardCertificates)
+    assert certificates.authentication and certificates.signature and certificates.ca and certificates.root
+    verify(certificates.authentication, token.sign(DATA), DATA)
+    if source.signature_key_usable:
+        verify(certificates.signature, token.sign(DATA, key="signature", pin=PIN), DATA)
+    else:
+        with pytest.raises(NotSupported):
+            token.sign(DATA, key="signature", pin=PIN)
+    token.log_off()
+    with pytest.raises(SecurityStatusNotSatisfied):
+        token.sign(DATA)
+
+
+def test_cms_through_every_token(token: Token, source: Source) -> None:
+    key = "signature" if source.signature_key_usable else "authentication"
+    token.verify_pin(PIN)
+    der = sign_file_cms(token, DATA, key=key, pin=PIN)  # verified against the certificate inside
+    assert der[:1] == b"\x30"
+
+
+def test_opensc_and_card_agree(pcsc_cards: PcscStack) -> None:
+    with open_card(reader=pcsc_cards.reader_17) as card:
+        direct = card.read_certificates()
+    with open_token(OPENSC, reader=pcsc_cards.reader_17) as token:
+        token.verify_pin(PIN)
+        through_pkcs11 = token.read_certificates()
+    assert (through_pkcs11.authentication, through_pkcs11.signature, through_pkcs11.ca, through_pkcs11.root) == (
+        direct.authentication, direct.signature, direct.ca, direct.root
+    )
