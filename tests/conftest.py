@@ -3,7 +3,8 @@
 * ``pcsc_stack`` (session): pcscd with an applet 1.7 card in ``.reader_17`` (vpcd slot 0) and an
   applet 1.8 card in ``.reader_18`` (slot 1). ``restart_card(slot, **options)``,
   ``remove_card(slot)``, ``insert_card(slot)``, ``inject(slot, fault, ...)``, ``pcscd_pid``.
-* ``pcsc_cards``: the same stack, with both cards put back and their faults cleared after the test.
+* ``pcsc_cards``: the same stack; after the test both cards are back, faults cleared, and a card
+  whose PIN counter moved is replaced by a fresh one.
 * ``pcscd_no_card``: the stack with both readers empty during the test.
 * ``pcscd_no_readers``: a pcscd without any reader during the test.
 * ``pcscd_not_running``: no pcscd at all during the test.
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from eidlib.apdu.pcsc import wait_for_card
+from eidlib.emulator.security import PIN_TRIES
 from tests.pcsc_harness import PcscStack, machine_lock, pcscd_stopped, pcscd_without_readers
 
 #: Non-empty while this session holds the machine-wide pcscd lock taken at collection.
@@ -57,7 +59,11 @@ def _put_cards_back(stack: PcscStack) -> None:
         return
     for slot in sorted(stack.cards):
         stack.inject(slot, "clear")
-        if not stack.card_status(slot)["present"]:
+        if stack.card_attribute(slot, "pin_tries_left") != PIN_TRIES:
+            # A test used up PIN tries: the next test gets a card with a fresh counter.
+            stack.remove_card(slot)
+            stack.insert_card(slot, fresh=True, wait=False)
+        elif not stack.card_status(slot)["present"]:
             stack.insert_card(slot, wait=False)
     for slot in sorted(stack.cards):
         wait_for_card(stack.reader(slot), 10.0)
@@ -65,7 +71,7 @@ def _put_cards_back(stack: PcscStack) -> None:
 
 @pytest.fixture
 def pcsc_cards(pcsc_stack: PcscStack) -> Iterator[PcscStack]:
-    """The session stack; after the test both cards are back in their readers with no fault armed."""
+    """The session stack; after the test both cards are back, unfaulted, with a full PIN counter."""
     yield pcsc_stack
     _put_cards_back(pcsc_stack)
 

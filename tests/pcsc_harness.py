@@ -430,7 +430,8 @@ class PcscStack:
     def _card_command(self, slot: int) -> list[str]:
         options = self.cards[slot]
         command = [
-            sys.executable, "-m", "eidlib.cli.main", "emulate",
+            # The emulate command's own entry point: it does not import the other eid commands.
+            sys.executable, "-m", "eidlib.cli.emulate",
             "--slot", str(slot), "--port", str(VPCD_PORT + slot),
             "--control", str(self.control_path(slot)),
             "--profile", str(options.get("profile", "1.8")),
@@ -538,6 +539,10 @@ class PcscStack:
         """Call a public method of the card object of ``slot`` (in its process)."""
         return self.control(slot, "call", name=method, args=list(args)).get("result")
 
+    def card_attribute(self, slot: int, name: str) -> Any:
+        """A public attribute of the card object of ``slot`` (e.g. ``pin_tries_left``)."""
+        return self.control(slot, "get", name=name).get("value")
+
     def card_status(self, slot: int) -> dict[str, Any]:
         """``present``, ``connected``, ``connections``, ``apdus`` and ``options`` of the card of ``slot``."""
         return self.control(slot, "status")
@@ -613,3 +618,21 @@ def pcscd_without_readers() -> Iterator[PcscStack]:
     """pcscd running with an empty reader configuration, for the block."""
     with active_stack_suspended(), PcscStack({}, readers="none") as stack:
         yield stack
+
+
+def main() -> int:
+    """``python -m tests.pcsc_harness``: run the stack until Ctrl-C (for trying tools by hand)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with PcscStack() as stack:
+        where = "a private network namespace" if stack.isolated else "the host network"
+        print(f"pcscd pid {stack.pcscd_pid} in {where}; cards: applet 1.7 in {stack.reader_17!r}, "
+              f"applet 1.8 in {stack.reader_18!r}. Ctrl-C stops.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while not stop.wait(3600):
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from smartcard import scard
 
 from eidlib.apdu.errors import (
+    ApduFormatError,
     CardRemovedError,
     NoCardError,
     NoReaderError,
@@ -412,7 +413,13 @@ class PcscTransport:
     # -- exchanges ----------------------------------------------------------------------------
 
     def transmit(self, raw: bytes) -> bytes:
-        """Send one command APDU, return response data followed by SW1 SW2."""
+        """Send one command APDU, return response data followed by SW1 SW2.
+
+        Fewer than 4 bytes is not a command APDU (ISO 7816-4) and is refused before it reaches
+        the reader: some drivers (vpcd) would take a 1-byte message for a control code.
+        """
+        if len(raw) < 4:
+            raise ApduFormatError(f"a command APDU has at least 4 bytes, not {len(raw)}")
         self._ensure_connected()
         code, response = scard.SCardTransmit(self._card, self._pci, list(raw))
         if _u32(code) != _SUCCESS:

@@ -52,6 +52,16 @@ class OcspChecker(Protocol):
     def __call__(self, leaf: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> object: ...
 
 
+class CrlChecker(Protocol):
+    """Revocation check of an intermediate ``cert`` issued by ``issuer``; raises unless not revoked.
+
+    The default is :func:`eidlib.x509.check_crl`; pass a ``functools.partial`` of it to set the URL,
+    host allowlist, HTTP client or cache.
+    """
+
+    def __call__(self, cert: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> object: ...
+
+
 class AuthTokenValidator:
     """Validates Web eID tokens for one site.
 
@@ -59,7 +69,10 @@ class AuthTokenValidator:
     ``trusted_certificates`` are the anchors: a :class:`~eidlib.x509.truststore.TrustStore` or
     DER/PEM bytes / ``cryptography`` certificates. Web eID recommends the issuing CAs rather than
     roots (a compromised CA can then be dropped alone). OCSP is on by default and fails closed;
-    ``ocsp`` replaces the default :func:`eidlib.x509.check_ocsp` call. ``now`` fixes the clock (a
+    ``ocsp`` replaces the default :func:`eidlib.x509.check_ocsp` call for the user certificate.
+    When the path runs through intermediates that are not anchors themselves (roots configured as
+    anchors, intermediates from a 1.1 token), each of them is checked with ``crl`` (default
+    :func:`eidlib.x509.check_crl`), also failing closed. ``now`` fixes the clock (a
     datetime or a callable). ``allowed_policies`` (e.g. :data:`BELGIAN_AUTH_POLICIES`) requires one
     of those policy OIDs; ``disallowed_policies`` refuses any of those. ``challenge_store`` (default:
     in memory with ``nonce_ttl``) backs :meth:`issue_challenge` and :meth:`validate_session`.
@@ -72,6 +85,7 @@ class AuthTokenValidator:
         *,
         check_revocation: bool = True,
         ocsp: OcspChecker | None = None,
+        crl: CrlChecker | None = None,
         now: Now = None,
         allowed_policies: Iterable[str] | None = None,
         disallowed_policies: Iterable[str] = DEFAULT_DISALLOWED_POLICIES,
@@ -90,6 +104,7 @@ class AuthTokenValidator:
             raise ValueError("at least one trusted certificate is required")
         self._check_revocation = check_revocation
         self._ocsp = ocsp
+        self._crl = crl
         self._now = now
         self._allowed = frozenset(allowed_policies) if allowed_policies is not None else None
         self._disallowed = frozenset(disallowed_policies)
@@ -127,20 +142,24 @@ class AuthTokenValidator:
         intermediates = [
             _load_certificate(c, "intermediate certificate") for c in parsed.unverified_intermediate_certificates
         ]
-        issuer = self._check_chain(leaf, intermediates, now)
+        chain = self._check_chain(leaf, intermediates, now)
         if self._check_revocation:
-            self._check_ocsp(leaf, issuer, now)
+            self._check_ocsp(leaf, chain[1], now)
+            for index in range(1, len(chain) - 1):  # intermediates below the anchor
+                self._check_crl(chain[index], chain[index + 1], now)
         return AuthenticatedUser.from_certificate(leaf, algorithm=algorithm.name, validated_at=now)
 
     def _parse(self, token: str | bytes | dict[str, Any]) -> AuthToken:
         if isinstance(token, dict):
             try:
                 size = len(json.dumps(token))
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, RecursionError) as exc:
                 raise errors.TokenParseError("token object is not JSON-serialisable") from exc
             if size > MAX_TOKEN_LENGTH_WITH_INTERMEDIATES:
                 raise errors.TokenParseError("token is too long")
             return AuthToken.from_dict(token)
+        if isinstance(token, bytes) and len(token) > 4 * MAX_TOKEN_LENGTH_WITH_INTERMEDIATES:
+            raise errors.TokenParseError("token is too long")
         return AuthToken.from_json(token)
 
     def _time(self) -> dt.datetime:
@@ -165,7 +184,8 @@ class AuthTokenValidator:
 
     def _check_chain(
         self, leaf: x509.Certificate, intermediates: list[x509.Certificate], now: dt.datetime
-    ) -> x509.Certificate:
+    ) -> list[x509.Certificate]:
+        """The validated path, leaf first and anchor last."""
         try:
             chain = validate_chain(leaf, tuple(intermediates), trust=self._trust, now=now, purpose="authentication")
         except trust_errors.CertificateExpired as exc:
@@ -178,7 +198,7 @@ class AuthTokenValidator:
             raise errors.CertificateNotTrusted(f"certificate chain does not validate: {exc}") from exc
         if len(chain.chain) < 2:
             raise errors.CertificateNotTrusted("the user certificate itself cannot be a trust anchor")
-        return chain.issuer.certificate
+        return [c.certificate for c in chain.chain]
 
     def _check_ocsp(self, leaf: x509.Certificate, issuer: x509.Certificate, now: dt.datetime) -> None:
         checker = self._ocsp
@@ -195,6 +215,19 @@ class AuthTokenValidator:
             raise errors.OcspResponderError(str(exc)) from exc
         except EidError as exc:
             raise errors.RevocationCheckFailed(f"revocation check failed: {exc}") from exc
+
+    def _check_crl(self, cert: x509.Certificate, issuer: x509.Certificate, now: dt.datetime) -> None:
+        checker = self._crl
+        if checker is None:
+            from eidlib.x509 import check_crl
+
+            checker = check_crl
+        try:
+            checker(cert, issuer, now=now)
+        except trust_errors.CertificateRevoked as exc:
+            raise errors.CertificateRevoked(f"intermediate certificate revoked: {exc}", exc.reason) from exc
+        except EidError as exc:
+            raise errors.RevocationCheckFailed(f"intermediate revocation check failed: {exc}") from exc
 
 
 def _load_anchor(cert: bytes | x509.Certificate) -> x509.Certificate:

@@ -9,6 +9,7 @@ is removed or replaced), every multi-APDU operation runs inside one
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -99,6 +100,13 @@ def _pin_failure(sw: int) -> PinError | None:
     return None
 
 
+def _is_reset(exc: CardRemovedError) -> bool:
+    """True for a reset by another application (the card stayed in the reader)."""
+    # CardResetError lives with pyscard's transport; it can only be raised once that module is loaded.
+    pcsc = sys.modules.get("eidlib.apdu.pcsc")
+    return pcsc is not None and isinstance(exc, pcsc.CardResetError)
+
+
 class BeidCard:
     """A session with a Belgian eID card (applet 1.7 RSA or 1.8 ECDSA). Implements :class:`Token`.
 
@@ -161,12 +169,13 @@ class BeidCard:
         """The transport this session talks through."""
         return self._transport
 
-    def _forget(self) -> None:
-        """Drop everything tied to the card in the reader (removal, reset, replacement)."""
+    def _forget(self, *, keep_files: bool = False) -> None:
+        """Drop the session state; the file cache too unless the same card merely was reset."""
         self._card_data = None
-        self._files.clear()
-        self._identity = None
-        self._cache_serial = None
+        if not keep_files:
+            self._files.clear()
+            self._identity = None
+            self._cache_serial = None
         self._current_df = None
         self._se_key = None
         self._auth_verified = False
@@ -177,16 +186,19 @@ class BeidCard:
         if self._closed:
             raise CardError("this card session is closed")
         try:
+            if self._card_data is None:
+                # A new applet session (first use, or after a removal dropped everything cached):
+                # whatever card is in the reader now is welcome, its data will be read afresh.
+                self._transport.connect()
             with self._transport.transaction():
                 if self._card_data is None:
                     self._start()
                 yield
-        except CardRemovedError:
-            self._forget()
+        except CardRemovedError as exc:
+            self._forget(keep_files=_is_reset(exc))
             raise
 
     def _start(self) -> None:
-        self._transport.connect()
         answer = self.channel.transmit(commands.SELECT_APPLET)
         if answer.sw != _SW_OK:
             raise NotABeidCard(f"the BELPIC applet cannot be selected (status {answer.sw:04X})")
@@ -343,8 +355,13 @@ class BeidCard:
             CardFile.ROOT_CERTIFICATE,
             CardFile.RRN_CERTIFICATE,
         )
-        raw = self.read_files(files)
-        found = [raw[f] or None for f in files]
+        found: list[bytes | None] = []
+        with self._session():
+            for file in files:
+                try:
+                    found.append(self._read(file) or None)
+                except CardFileNotFound:
+                    found.append(None)
         return CardCertificates(*found)
 
     def verify_integrity(self) -> IntegrityResult:

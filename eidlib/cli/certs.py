@@ -1,8 +1,9 @@
 """``eid certs``: the card's certificates with role, holder, validity and chain verdict.
 
 Chains are validated against the Belgian roots (or ``--trust FILE_OR_DIR``), with the card's own
-CA certificate as an untrusted intermediate. ``--out DIR`` also writes the DER files. The exit
-status is 1 when a certificate does not validate.
+CA certificate as an untrusted intermediate. ``--ocsp`` also asks the OCSP responder about the
+authentication and signature certificates. ``--out DIR`` also writes the DER files. The exit
+status is 1 when a certificate does not validate (or its OCSP check fails).
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from eidlib.card.token import CardCertificates, Token
 from eidlib.errors import EidError
 from eidlib.x509.certificate import CardCertificate, parse_certificate
 from eidlib.x509.chain import Purpose, validate_chain
-from eidlib.x509.errors import CertificateError
+from eidlib.x509.errors import CertificateError, RevocationError
+from eidlib.x509.fetch import BELGIAN_OCSP_HOSTS
+from eidlib.x509.ocsp import check_ocsp
 from eidlib.x509.truststore import TrustStore
 
 #: Card slot -> purpose its chain is validated for.
@@ -34,12 +38,27 @@ SLOTS: tuple[tuple[str, Purpose], ...] = (
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("certs", help="show the card's certificates and their chain verdict")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
     parser.add_argument("--trust", metavar="FILE_OR_DIR",
                         help="trust anchors (PEM/DER file or directory) instead of the Belgian roots")
     parser.add_argument("--out", metavar="DIR", help="also write each certificate as DIR/<slot>.der")
     parser.add_argument("--at", metavar="ISO_TIME", type=_parse_time,
                         help="validate at this time (default: now), e.g. 2024-12-24 or 2024-12-24T10:00:00Z")
+    parser.add_argument("--ocsp", action="store_true",
+                        help="also ask the OCSP responder about the authentication and signature certificates")
+    parser.add_argument("--ocsp-url", metavar="URL", help="OCSP responder to ask instead of the certificate's")
+    parser.add_argument("--allow-host", metavar="HOST", action="append", default=[],
+                        help="allow this OCSP host besides the Belgian ones (repeatable)")
     parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True)
+class OcspOptions:
+    """How ``describe`` asks OCSP responders (only the leaf slots are asked)."""
+
+    url: str | None = None
+    hosts: frozenset[str] = BELGIAN_OCSP_HOSTS
+    timeout: float = 5.0
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -56,8 +75,10 @@ def _open_source(args: argparse.Namespace) -> AbstractContextManager[Token]:
     return open_source(args)
 
 
-def describe(certs: CardCertificates, trust: TrustStore, at: dt.datetime) -> list[dict[str, Any]]:
-    """One entry per certificate on the card: fields and chain verdict (JSON-ready)."""
+def describe(
+    certs: CardCertificates, trust: TrustStore, at: dt.datetime, ocsp: OcspOptions | None = None
+) -> list[dict[str, Any]]:
+    """One entry per certificate on the card: fields, chain verdict and, with ``ocsp``, OCSP status."""
     parsed: dict[str, CardCertificate] = {}
     rows: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
@@ -84,8 +105,22 @@ def describe(certs: CardCertificates, trust: TrustStore, at: dt.datetime) -> lis
             row.update(valid=False, error=f"{type(exc).__name__}: {exc}")
         else:
             row.update(valid=True, chain=[c.common_name or c.subject for c in chain.chain])
+            if ocsp is not None and slot in _OCSP_SLOTS:
+                row["ocsp"] = _ocsp_status(chain.leaf, chain.issuer, at, ocsp)
+                row["valid"] = row["ocsp"] == "good"
         rows.append(row)
     return rows
+
+
+_OCSP_SLOTS = frozenset({"authentication", "signature"})
+
+
+def _ocsp_status(leaf: CardCertificate, issuer: CardCertificate, at: dt.datetime, ocsp: OcspOptions) -> str:
+    try:
+        check_ocsp(leaf, issuer, now=at, responder_url=ocsp.url, allowed_hosts=ocsp.hosts, timeout=ocsp.timeout)
+    except RevocationError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return "good"
 
 
 def _fields(slot: str, cert: CardCertificate) -> dict[str, Any]:
@@ -122,10 +157,12 @@ def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
             yield f"  key:       {row['key']}"
             if row["policies"]:
                 yield f"  policies:  {', '.join(row['policies'])}"
-        if row["valid"]:
+        if "chain" in row:
             yield f"  chain:     valid ({' -> '.join(row['chain'])})"
         else:
             yield f"  chain:     NOT VALID: {row['error']}"
+        if "ocsp" in row:
+            yield f"  ocsp:      {row['ocsp']}"
 
 
 def _write(out_dir: str, certs: CardCertificates) -> list[str]:
@@ -148,11 +185,12 @@ def run(args: argparse.Namespace) -> int:
     except CertificateError as exc:
         raise EidError(f"cannot load trust anchors: {exc}") from exc
     at = args.at or dt.datetime.now(dt.timezone.utc)
+    ocsp = OcspOptions(args.ocsp_url, BELGIAN_OCSP_HOSTS | set(args.allow_host)) if args.ocsp else None
     with _open_source(args) as token:
         certs = token.read_certificates()
-    rows = describe(certs, trust, at)
+    rows = describe(certs, trust, at, ocsp)
     written = _write(args.out, certs) if args.out else []
-    if args.json:
+    if getattr(args, "json", False):
         print(json.dumps({"validated_at": at.isoformat(), "certificates": rows, "written": written}, indent=2))
     else:
         for line in _text(rows):

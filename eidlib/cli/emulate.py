@@ -14,12 +14,13 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, cast
 
 from eidlib.emulator.image import Profile
 from eidlib.emulator.vpcd import VPCD_PORT, VPCD_SLOTS, ControlServer, ServedCard, VpcdClient, VpcdError
+from eidlib.errors import EidError
 
 #: The options a card is built from (also accepted by the control socket's ``restart``).
 CARD_OPTIONS = ("profile", "persona", "pin", "kids", "activated", "seed")
@@ -103,3 +104,19 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print("eid emulate: card removed", file=sys.stderr)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m eidlib.cli.emulate``: the same command without loading the other ``eid`` commands."""
+    parser = argparse.ArgumentParser(prog="eid-emulate")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["emulate", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run(args)
+    except EidError as exc:
+        print(f"eid emulate: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ from eidlib.errors import EidError
 
 #: Modules that add subcommands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
+    "eidlib.cli.auth_commands",
     "eidlib.cli.readers", "eidlib.cli.emulate", "eidlib.cli.card_commands", "eidlib.cli.certs",
 )
 

@@ -7,15 +7,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from eidlib.card.token import Token
 from eidlib.errors import EidError
 
 _HASHES = ("sha256", "sha384", "sha512", "sha1", "sha3_256", "sha3_384", "sha3_512")
@@ -40,20 +37,6 @@ def register(subparsers: Any) -> None:
     sign.set_defaults(func=run_sign)
 
 
-@contextlib.contextmanager
-def _token(args: argparse.Namespace) -> Iterator[Token]:
-    if getattr(args, "pkcs11", None) is not None:
-        from eidlib.pkcs11 import open_token
-
-        with open_token(args.pkcs11 or None) as token:
-            yield token
-        return
-    from eidlib.card.session import open_card
-
-    with open_card(reader=getattr(args, "reader", None), virtual=getattr(args, "virtual", None)) as card:
-        yield card
-
-
 def _read_pin(args: argparse.Namespace) -> str | None:
     if args.pinpad:
         return None
@@ -63,11 +46,12 @@ def _read_pin(args: argparse.Namespace) -> str | None:
 
 
 def run_sign(args: argparse.Namespace) -> int:
+    from eidlib.cli.source import open_source
     from eidlib.signing import sign_file_cms
 
     output: Path = args.output or args.file.with_name(args.file.name + ".p7s")
     pin = _read_pin(args)
-    with _token(args) as token:
+    with open_source(args) as token:
         signature = sign_file_cms(
             token, args.file, key=args.key, pin=pin, hash=args.hash, include_chain=not args.no_chain
         )

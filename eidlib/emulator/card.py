@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
 
 from eidlib.apdu.status import SW
 from eidlib.emulator.faults import Faults
 from eidlib.emulator.filesystem import DF_BELPIC, DF_ID, FileSystem, build_filesystem
 from eidlib.emulator.image import CardImage, Profile
+from eidlib.emulator.persona import Persona
 from eidlib.emulator.pkcs15 import PKCS15_AID
 from eidlib.emulator.security import KeyRef, SecurityEnvironment, SecurityState
 from eidlib.emulator.signing import (
@@ -52,6 +52,7 @@ INS_READ_RECORD = 0xB2
 INS_GET_RESPONSE = 0xC0
 INS_VERIFY = 0x20
 INS_CHANGE_REFERENCE_DATA = 0x24
+INS_RESET_RETRY_COUNTER = 0x2C
 INS_MSE = 0x22
 INS_PSO = 0x2A
 INS_INTERNAL_AUTHENTICATE = 0x88
@@ -78,6 +79,7 @@ FILE_NOT_FOUND = _sw(SW.FILE_NOT_FOUND)
 LC_INCONSISTENT = _sw(SW.LC_INCONSISTENT)
 REFERENCE_NOT_FOUND = _sw(SW.REFERENCE_NOT_FOUND)
 CONDITIONS_NOT_SATISFIED = _sw(SW.CONDITIONS_NOT_SATISFIED)
+SECURITY_STATUS_NOT_SATISFIED = _sw(SW.SECURITY_STATUS_NOT_SATISFIED)
 NO_CURRENT_EF = _sw(SW.NO_CURRENT_EF)
 INS_NOT_SUPPORTED = _sw(SW.INS_NOT_SUPPORTED)
 CLA_NOT_SUPPORTED = _sw(SW.CLA_NOT_SUPPORTED)
@@ -116,7 +118,7 @@ class VirtualCard:
     def __init__(
         self,
         profile: Profile = "1.8",
-        persona: Any = None,
+        persona: Persona | None = None,
         pin: str = "1234",
         *,
         seed: str = "eidlib-test",
@@ -154,6 +156,7 @@ class VirtualCard:
             INS_GET_RESPONSE: (CLA_ISO, self._get_response),
             INS_VERIFY: (CLA_ISO, self._verify),
             INS_CHANGE_REFERENCE_DATA: (CLA_ISO, self._change_reference_data),
+            INS_RESET_RETRY_COUNTER: (CLA_ISO, self._reset_retry_counter),
             INS_MSE: (CLA_ISO, self._mse_set),
             INS_PSO: (CLA_ISO, self._pso),
             INS_GET_CHALLENGE: (CLA_ISO, self._get_challenge),
@@ -372,6 +375,10 @@ class VirtualCard:
         if len(data) != 16:
             return WRONG_LENGTH
         return _sw(self.security.change(data[:8], data[8:]))
+
+    def _reset_retry_counter(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
+        # Only the municipality's administration role may unblock the PIN; a citizen never can.
+        return SECURITY_STATUS_NOT_SATISFIED
 
     def _log_off(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         if p1 or p2:

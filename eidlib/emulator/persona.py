@@ -321,9 +321,8 @@ class Persona:
             value = getattr(self, name)
             if not isinstance(value, types) or (types == (dt.date, int) and isinstance(value, bool)):
                 raise PersonaError(name, f"has type {type(value).__name__}")
-        for name in ("photo",):
-            if getattr(self, name) is not None and not isinstance(getattr(self, name), Path):
-                raise PersonaError(name, "must be a Path or None")
+        if self.photo is not None and not isinstance(self.photo, Path):
+            raise PersonaError("photo", "must be a Path or None")
         if self.chip_number is not None and not isinstance(self.chip_number, bytes):
             raise PersonaError("chip_number", "must be bytes or None")
         if self.eu_card_start_date is not None and not isinstance(self.eu_card_start_date, dt.date):

@@ -72,6 +72,9 @@ _ROOT_END = dt.datetime(2060, 1, 1, tzinfo=dt.timezone.utc)
 _CA_END = dt.datetime(2050, 1, 1, tzinfo=dt.timezone.utc)
 _RSA_BITS = 2048
 _CN_MAX = 64
+_P384_ORDER = int(
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16
+)
 _RSA_EXPONENT = 65537
 _MILLER_RABIN_ROUNDS = 8
 
@@ -173,7 +176,7 @@ def seed_cache_dir(seed: str) -> Path:
     return cache_root() / "pki" / digest[:24]
 
 
-class _Stream:
+class SeedStream:
     """SHA-256 in counter mode over (version, seed, label): a reproducible byte stream."""
 
     def __init__(self, seed: str, label: str) -> None:
@@ -181,6 +184,7 @@ class _Stream:
         self._counter = 0
 
     def read(self, count: int) -> bytes:
+        """The next ``count`` bytes."""
         out = bytearray()
         while len(out) < count:
             out += hashlib.sha256(self._key + self._counter.to_bytes(8, "big")).digest()
@@ -188,6 +192,7 @@ class _Stream:
         return bytes(out[:count])
 
     def integer(self, bits: int) -> int:
+        """The next non-negative integer of at most ``bits`` bits."""
         return int.from_bytes(self.read((bits + 7) // 8), "big") >> (-bits % 8)
 
 
@@ -203,7 +208,7 @@ def _small_primes(limit: int) -> tuple[int, ...]:
 _SMALL_PRIMES = _small_primes(2048)
 
 
-def is_probable_prime(candidate: int, stream: _Stream, rounds: int = _MILLER_RABIN_ROUNDS) -> bool:
+def is_probable_prime(candidate: int, stream: SeedStream, rounds: int = _MILLER_RABIN_ROUNDS) -> bool:
     """Miller-Rabin with bases drawn from ``stream`` (after trial division by small primes)."""
     if candidate < 2:
         return False
@@ -235,7 +240,7 @@ def is_probable_prime(candidate: int, stream: _Stream, rounds: int = _MILLER_RAB
     return True
 
 
-def _rsa_prime(stream: _Stream, bits: int) -> int:
+def _rsa_prime(stream: SeedStream, bits: int) -> int:
     while True:
         # Top two bits set so that p*q has exactly 2*bits bits; low bit set for oddness.
         candidate = stream.integer(bits) | (0b11 << (bits - 2)) | 1
@@ -247,7 +252,7 @@ def _rsa_prime(stream: _Stream, bits: int) -> int:
 
 def derive_rsa_key(seed: str, label: str, bits: int = _RSA_BITS) -> rsa.RSAPrivateKey:
     """An RSA key that is a pure function of (seed, label)."""
-    stream = _Stream(seed, label)
+    stream = SeedStream(seed, label)
     p = _rsa_prime(stream, bits // 2)
     q = _rsa_prime(stream, bits // 2)
     while q == p:
@@ -263,8 +268,8 @@ def derive_rsa_key(seed: str, label: str, bits: int = _RSA_BITS) -> rsa.RSAPriva
 
 def derive_ec_key(seed: str, label: str) -> ec.EllipticCurvePrivateKey:
     """A P-384 key that is a pure function of (seed, label)."""
-    order = int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16)
-    scalar = 1 + _Stream(seed, label).integer(384 + 64) % (order - 1)
+    # 64 extra bits make the reduction's bias negligible.
+    scalar = 1 + SeedStream(seed, label).integer(384 + 64) % (_P384_ORDER - 1)
     return ec.derive_private_key(scalar, ec.SECP384R1())
 
 
@@ -296,30 +301,32 @@ def load_key(seed: str, label: str, kind: KeyKind) -> PrivateKey:
         cached = _KEY_MEMO.get(memo_key)
         if cached is not None:
             return cached
+        if kind == "p384":
+            # EC keys derive in microseconds: no disk round trip.
+            ec_key = derive_ec_key(seed, label)
+            _KEY_MEMO[memo_key] = ec_key
+            return ec_key
         label_digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
         path = seed_cache_dir(seed) / f"{_SAFE_LABEL.sub('_', label)}-{label_digest}.{kind}.pem"
-        key = _read_cached_key(path, kind)
-        if key is None:
-            key = derive_rsa_key(seed, label) if kind == "rsa2048" else derive_ec_key(seed, label)
-            if kind == "rsa2048":
-                _write_cached_key(path, key)
-        _KEY_MEMO[memo_key] = key
-        return key
+        rsa_key = _read_cached_key(path)
+        if rsa_key is None:
+            rsa_key = derive_rsa_key(seed, label)
+            _write_cached_key(path, rsa_key)
+        _KEY_MEMO[memo_key] = rsa_key
+        return rsa_key
 
 
-def _read_cached_key(path: Path, kind: KeyKind) -> PrivateKey | None:
+def _read_cached_key(path: Path) -> rsa.RSAPrivateKey | None:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError):
         return None
-    if kind == "rsa2048" and isinstance(key, rsa.RSAPrivateKey) and key.key_size == _RSA_BITS:
-        return key
-    if kind == "p384" and isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp384r1":
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size == _RSA_BITS:
         return key
     return None
 
 
-def _write_cached_key(path: Path, key: PrivateKey) -> None:
+def _write_cached_key(path: Path, key: rsa.RSAPrivateKey) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -327,17 +334,20 @@ def _write_cached_key(path: Path, key: PrivateKey) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so that parallel test processes never read half a file.
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pem")
+    except OSError:
+        # An unwritable cache only costs time: the key is derived again next run.
+        return
+    try:
         with os.fdopen(handle, "wb") as out:
             out.write(pem)
         os.replace(temporary, path)
     except OSError:
-        # An unwritable cache only costs time: the key is derived again next run.
-        return
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _serial(seed: str, label: str) -> int:
     # 16 bytes starting with 0x10, like the serial numbers of real eID certificates.
-    return (0x10 << 120) | _Stream(seed, "serial/" + label).integer(120)
+    return (0x10 << 120) | SeedStream(seed, "serial/" + label).integer(120)
 
 
 def _name(*attributes: tuple[ObjectIdentifier, str]) -> x509.Name:

@@ -45,13 +45,9 @@ EC_HASH_LENGTHS: dict[int, frozenset[int]] = {
 INTERNAL_AUTH_LENGTHS = {0x01: 32, 0x02: 48, 0x04: 64}
 
 # ECDSA only looks at the digest bytes, so any hash of the right size describes them.
-_HASH_BY_LENGTH: dict[int, hashes.HashAlgorithm] = {
-    16: hashes.MD5(),
-    20: hashes.SHA1(),
-    28: hashes.SHA224(),
-    32: hashes.SHA256(),
-    48: hashes.SHA384(),
-    64: hashes.SHA512(),
+_ECDSA_BY_LENGTH: dict[int, ec.ECDSA] = {
+    hash_algorithm.digest_size: ec.ECDSA(utils.Prehashed(hash_algorithm))
+    for hash_algorithm in (hashes.SHA1(), hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())
 }
 _PKCS1_HASHES = {RSA_PKCS1_SHA1: hashes.SHA1(), RSA_PKCS1_MD5: hashes.MD5(), RSA_PKCS1_SHA256: hashes.SHA256()}
 _PSS_HASHES = {RSA_PSS_SHA1: hashes.SHA1(), RSA_PSS_SHA256: hashes.SHA256()}
@@ -133,7 +129,7 @@ class EcSigner:
 
     def sign_digest(self, digest: bytes) -> bytes:
         """ECDSA over ``digest`` taken as the hash (no hashing on the card)."""
-        der = self.key.sign(digest, ec.ECDSA(utils.Prehashed(_HASH_BY_LENGTH[len(digest)])))
+        der = self.key.sign(digest, _ECDSA_BY_LENGTH[len(digest)])
         r, s = utils.decode_dss_signature(der)
         return r.to_bytes(self.size, "big") + s.to_bytes(self.size, "big")
 

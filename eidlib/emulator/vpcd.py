@@ -385,6 +385,7 @@ class ControlServer:
     * ``fault`` (``name``, ``args``, ``kwargs``) → calls ``card.faults.<name>(*args, **kwargs)``
       (only public methods; the result, if any, is returned as ``result``)
     * ``call`` (``name``, ``args``) → a public method of the card itself (e.g. a PIN-state reset)
+    * ``get`` (``name``) → a public attribute of the card (e.g. ``pin_tries_left``) as ``value``
     """
 
     def __init__(
@@ -489,6 +490,13 @@ class ControlServer:
             return {"result": result}
         if op == "call":
             return {"result": self._call(client.card, request)}
+        if op == "get":
+            name = request.get("name")
+            if not isinstance(name, str) or not name or name.startswith("_"):
+                raise VpcdError("'name' must be a public attribute name")
+            if not hasattr(client.card, name):
+                raise VpcdError(f"{type(client.card).__name__} has no attribute {name!r}")
+            return {"value": _jsonable(getattr(client.card, name))}
         raise VpcdError(f"unknown op {op!r}")
 
     def _new_card(self, options: Mapping[str, Any]) -> ServedCard:
@@ -508,14 +516,18 @@ class ControlServer:
         kwargs = request.get("kwargs") or {}
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise VpcdError("'args' must be a list and 'kwargs' an object")
-        result = method(*args, **kwargs)
-        if isinstance(result, bytes):
-            return result.hex()
-        try:
-            json.dumps(result)
-        except (TypeError, ValueError):
-            return repr(result)
-        return result
+        return _jsonable(method(*args, **kwargs))
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as it can travel in a JSON answer: bytes as hex, other odd objects as their repr."""
+    if isinstance(value, bytes):
+        return value.hex()
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
 
 
 def control_request(path: str, op: str, *, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:

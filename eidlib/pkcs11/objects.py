@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from eidlib.card.errors import CardDataError
 from eidlib.card.token import KeyName
 
 
@@ -75,6 +76,7 @@ PHOTO_FILE = "PHOTO_FILE"
 CERT_RN_FILE = "CERT_RN_FILE"
 SIGN_DATA_FILE = "SIGN_DATA_FILE"
 SIGN_ADDRESS_FILE = "SIGN_ADDRESS_FILE"
+BASIC_KEY_FILE = "BASIC_KEY_FILE"
 
 #: Token label of the Belgian eID (official module; OpenSC adds the PIN name after it).
 BELPIC_LABEL = "BELPIC"
@@ -83,3 +85,20 @@ BELPIC_LABEL = "BELPIC"
 def is_belpic_label(token_label: str) -> bool:
     """True for a token the eID PIN rules (4 to 12 digits) apply to."""
     return normalize_label(token_label).startswith(BELPIC_LABEL.casefold())
+
+
+def der_trimmed(value: bytes, what: str) -> bytes:
+    """``value`` cut to the length of its outer DER SEQUENCE (drops zero padding some stores keep)."""
+    if len(value) < 2 or value[0] != 0x30:
+        raise CardDataError(f"{what} is not a DER SEQUENCE")
+    first = value[1]
+    if first < 0x80:
+        total = 2 + first
+    else:
+        count = first & 0x7F
+        if not 1 <= count <= 4 or len(value) < 2 + count:
+            raise CardDataError(f"{what} has a bad DER length")
+        total = 2 + count + int.from_bytes(value[2 : 2 + count], "big")
+    if total > len(value):
+        raise CardDataError(f"{what} is truncated ({len(value)} of {total} bytes)")
+    return value[:total]

@@ -37,6 +37,7 @@ from eidlib.pkcs11.pin import PinRule, login_with
 if TYPE_CHECKING:
     from eidlib.card.address import Address
     from eidlib.card.identity import Identity
+    from eidlib.card.integrity import IntegrityResult
 
 log = logging.getLogger(__name__)
 
@@ -90,23 +91,6 @@ def _text(value: object) -> str:
     return text.strip(" \0")
 
 
-def _der_trimmed(value: bytes, what: str) -> bytes:
-    """``value`` cut to the length of its outer DER SEQUENCE (drops zero padding some stores keep)."""
-    if len(value) < 2 or value[0] != 0x30:
-        raise CardDataError(f"{what} is not a DER SEQUENCE")
-    first = value[1]
-    if first < 0x80:
-        total = 2 + first
-    else:
-        count = first & 0x7F
-        if not 1 <= count <= 4 or len(value) < 2 + count:
-            raise CardDataError(f"{what} has a bad DER length")
-        total = 2 + count + int.from_bytes(value[2 : 2 + count], "big")
-    if total > len(value):
-        raise CardDataError(f"{what} is truncated ({len(value)} of {total} bytes)")
-    return value[:total]
-
-
 def _label_matches(token_label: str, wanted: str) -> bool:
     # OpenSC names tokens "<token label> (<PIN label>)"; the official module and SoftHSM use the label alone
     have = objects.normalize_label(token_label)
@@ -156,6 +140,11 @@ class Pkcs11Token:
             self._logged_in = False
             lib.C_Logout(session.session)  # the session ends next anyway; a removed token is fine here
         lib.C_CloseSession(session.session)
+
+    @property
+    def protected_authentication_path(self) -> bool:
+        """True when the PIN is entered on a PIN pad or in the module's own dialog (``pin=None`` then)."""
+        return self.info.protected_authentication_path
 
     @property
     def closed(self) -> bool:
@@ -287,7 +276,7 @@ class Pkcs11Token:
                         else objects.decode_ckattr_id(ckattr_id) == role.id
                     )
                     if hit:
-                        return _der_trimmed(value, f"certificate {role.label}")
+                        return objects.der_trimmed(value, f"certificate {role.label}")
             return None
 
         if not found and not self._logged_in and self._flags() & PyKCS11.CKF_LOGIN_REQUIRED:
@@ -299,7 +288,7 @@ class Pkcs11Token:
             signature=pick(objects.KEYS["signature"]),
             ca=pick(objects.CA_CERT),
             root=pick(objects.ROOT_CERT),
-            rrn=_der_trimmed(rrn, "RRN certificate") if rrn else None,
+            rrn=objects.der_trimmed(rrn, "RRN certificate") if rrn else None,
         )
 
     def _data_object(self, label: str) -> bytes | None:
@@ -333,11 +322,26 @@ class Pkcs11Token:
         """The JPEG photo (``PHOTO_FILE``)."""
         return self.read_data_object(objects.PHOTO_FILE)
 
+    def verify_integrity(self) -> IntegrityResult:
+        """Check identity, address and photo (and on applet 1.8 the basic key) against the National
+        Register signatures, from the module's data objects (the official module exposes them)."""
+        from eidlib.card.integrity import verify_integrity
+
+        return verify_integrity(
+            identity=self.read_data_object(objects.DATA_FILE),
+            identity_signature=self.read_data_object(objects.SIGN_DATA_FILE),
+            address=self.read_data_object(objects.ADDRESS_FILE),
+            address_signature=self.read_data_object(objects.SIGN_ADDRESS_FILE),
+            rrn_certificate=self.read_data_object(objects.CERT_RN_FILE),
+            photo=self.read_data_object(objects.PHOTO_FILE),
+            basic_public_key=self._data_object(objects.BASIC_KEY_FILE),
+        )
+
     def private_key(self, key: KeyName) -> PrivateKey:
         """The private key for ``key``, by label first, then by ``CKA_ID``.
 
-        Raises :class:`~eidlib.card.errors.PinRequired` when none is visible and nobody logged in (private
-        objects may be hidden until then), :class:`NotSupported` when the token has no such key.
+        Raises :class:`~eidlib.card.errors.PinRequired` when none is visible, nobody logged in and the token
+        says it needs a login (private objects are hidden until then), else :class:`NotSupported`.
         """
         role = objects.KEYS.get(key)
         if role is None:
@@ -350,7 +354,7 @@ class Pkcs11Token:
         if chosen is None:
             chosen = next((c for c in candidates if objects.decode_ckattr_id(c[2]) == role.id), None)
         if chosen is None:
-            if not self._logged_in and not candidates:
+            if not self._logged_in and not candidates and self._flags() & PyKCS11.CKF_LOGIN_REQUIRED:
                 raise PinRequired(
                     f"no {key} key visible; verify the PIN first (private keys may be hidden until then)"
                 )

@@ -4,6 +4,7 @@ Typical server-side use::
 
     chain = validate_chain(leaf_der, [ca_der], trust=TrustStore.belgium())
     check_ocsp(chain.leaf, chain.issuer)          # raises unless the responder says GOOD
+    check_chain_revocation(chain)                 # or: OCSP for the leaf + CRL for intermediates
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from eidlib.x509.fetch import (
 )
 from eidlib.x509.ocsp import OcspCache, OcspResult, check_ocsp
 from eidlib.x509.policies import BELGIAN_POLICIES, BelgianPolicy, HolderType, PolicyUsage
+from eidlib.x509.revocation import RevocationReport, check_chain_revocation
 from eidlib.x509.truststore import TrustStore
 
 __all__ = [
@@ -93,10 +95,12 @@ __all__ = [
     "PolicyUsage",
     "Purpose",
     "RevocationError",
+    "RevocationReport",
     "TrustStore",
     "UrllibHttpClient",
     "ValidatedChain",
     "WrongCertificatePurpose",
+    "check_chain_revocation",
     "check_crl",
     "check_ocsp",
     "parse_certificate",

@@ -24,6 +24,17 @@ from eidlib.x509.errors import CertificateError
 from eidlib.x509.policies import BelgianPolicy, HolderType, holder_type, lookup_policies
 
 _PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
+
+#: What ``cryptography`` raises for malformed X.509 input (some are plain ``Exception`` subclasses).
+X509_PARSE_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    UnsupportedAlgorithm,
+    x509.DuplicateExtension,
+    x509.InvalidVersion,
+    x509.UnsupportedGeneralNameType,
+    x509.AttributeNotFound,
+)
 _QC_STATEMENTS_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
 
 #: Known ETSI QC statement OIDs (EN 319 412-5) and their names.
@@ -159,7 +170,7 @@ def _load(data: CertificateInput) -> x509.Certificate:
         return x509.load_der_x509_certificate(raw[:total])
     except CertificateError:
         raise
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except X509_PARSE_ERRORS as exc:
         raise CertificateError(f"malformed certificate: {exc}") from exc
 
 
@@ -348,7 +359,7 @@ def parse_certificate(data: CertificateInput) -> CardCertificate:
         return _build(cert)
     except CertificateError:
         raise
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except X509_PARSE_ERRORS as exc:
         raise CertificateError(f"malformed certificate: {exc}") from exc
 
 

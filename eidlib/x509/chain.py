@@ -215,4 +215,4 @@ def _map_error(
         culprit = _date_culprit(leaf, candidates, at, max_depth)
         if culprit is not None:
             return culprit
-    return CertificateNotTrusted(f"no trusted path for {leaf.subject!r}: {message}")
+    return CertificateNotTrusted(f"no path to a trust anchor for {leaf.common_name or leaf.subject!r}: {message}")

@@ -13,15 +13,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 
-from eidlib.x509.certificate import CardCertificate, CertificateInput, as_utc, parse_certificate
+from eidlib.x509.certificate import X509_PARSE_ERRORS, CardCertificate, CertificateInput, as_utc, parse_certificate
 from eidlib.x509.errors import (
     CertificateRevoked,
     CrlInvalid,
     CrlNoDistributionPoint,
     CrlUnavailable,
     CrlUrlNotAllowed,
+    RevocationError,
 )
 from eidlib.x509.fetch import BELGIAN_CRL_HOSTS, FetchError, HttpClient, UrllibHttpClient, url_host_allowed
 
@@ -90,7 +90,7 @@ def _load_crl(data: bytes) -> x509.CertificateRevocationList:
         if data.lstrip().startswith(_PEM_CRL):
             return x509.load_pem_x509_crl(data)
         return x509.load_der_x509_crl(data)
-    except ValueError as exc:
+    except X509_PARSE_ERRORS as exc:
         raise CrlInvalid(f"malformed CRL: {exc}") from exc
 
 
@@ -103,7 +103,7 @@ def _verify_crl(
         raise CrlInvalid("the issuer's key usage does not allow CRL signing")
     try:
         valid = crl.is_signature_valid(issuer.certificate.public_key())  # type: ignore[arg-type]
-    except (TypeError, ValueError, UnsupportedAlgorithm) as exc:
+    except X509_PARSE_ERRORS as exc:
         raise CrlInvalid(f"cannot verify the CRL signature: {exc}") from exc
     if not valid:
         raise CrlInvalid("the CRL signature does not verify with the issuer's key")
@@ -115,6 +115,24 @@ def _verify_crl(
         raise CrlInvalid("the CRL has no nextUpdate")
     if next_update < at - skew:
         raise CrlInvalid(f"the CRL is stale (nextUpdate {next_update.isoformat()})")
+
+
+def _download(url: str, timeout: float, http: HttpClient | None) -> x509.CertificateRevocationList:
+    client = http if http is not None else UrllibHttpClient(max_body=_MAX_CRL)
+    try:
+        answer = client.request("GET", url, timeout=timeout)
+    except FetchError as exc:
+        raise CrlUnavailable(f"CRL {url}: {exc}") from exc
+    if answer.status != 200:
+        raise CrlUnavailable(f"CRL {url}: HTTP {answer.status}")
+    return _load_crl(answer.body)
+
+
+def _reason(entry: x509.RevokedCertificate) -> str | None:
+    try:
+        return entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
+    except x509.ExtensionNotFound:
+        return None
 
 
 def check_crl(
@@ -144,36 +162,32 @@ def check_crl(
     crl = cache.get(url, issuer_card.certificate, at) if cache is not None else None
     from_cache = crl is not None
     if crl is None:
-        client = http if http is not None else UrllibHttpClient(max_body=_MAX_CRL)
+        crl = _download(url, timeout, http)
         try:
-            answer = client.request("GET", url, timeout=timeout)
-        except FetchError as exc:
-            raise CrlUnavailable(f"CRL {url}: {exc}") from exc
-        if answer.status != 200:
-            raise CrlUnavailable(f"CRL {url}: HTTP {answer.status}")
-        crl = _load_crl(answer.body)
-        _verify_crl(crl, issuer_card, at, allowed_skew)
+            _verify_crl(crl, issuer_card, at, allowed_skew)
+        except RevocationError:
+            raise
+        except X509_PARSE_ERRORS as exc:
+            raise CrlInvalid(f"unusable CRL: {exc}") from exc
         if cache is not None:
             cache.put(url, issuer_card.certificate, crl)
-
     try:
         entry = crl.get_revoked_certificate_by_serial_number(cert_card.serial_number)
-    except ValueError as exc:
+        if entry is not None:
+            raise CertificateRevoked(
+                cert_card.serial_number, revocation_time=entry.revocation_date_utc, reason=_reason(entry)
+            )
+        this_update, next_update = crl.last_update_utc, crl.next_update_utc
+    except RevocationError:
+        raise
+    except X509_PARSE_ERRORS as exc:
         raise CrlInvalid(f"malformed CRL entry: {exc}") from exc
-    if entry is not None:
-        reason: str | None = None
-        try:
-            reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
-        except (x509.ExtensionNotFound, ValueError):
-            reason = None
-        raise CertificateRevoked(cert_card.serial_number, revocation_time=entry.revocation_date_utc, reason=reason)
-    next_update = crl.next_update_utc
     if next_update is None:  # _verify_crl refuses such CRLs; kept for the type checker
         raise CrlInvalid("the CRL has no nextUpdate")
     return CrlResult(
         serial_number=cert_card.serial_number,
         url=url,
-        this_update=crl.last_update_utc,
+        this_update=this_update,
         next_update=next_update,
         from_cache=from_cache,
     )

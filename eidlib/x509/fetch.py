@@ -54,6 +54,10 @@ class HttpClient(Protocol):
     ) -> HttpResponse: ...
 
 
+class _Readable(Protocol):
+    def read(self, amount: int, /) -> bytes: ...
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
@@ -79,8 +83,8 @@ class UrllibHttpClient:
         timeout: float,
     ) -> HttpResponse:
         """Send one request and read the whole answer (up to ``max_body`` bytes)."""
-        req = urllib.request.Request(url, data=body, headers=dict(headers or {}), method=method)
         try:
+            req = urllib.request.Request(url, data=body, headers=dict(headers or {}), method=method)
             with self._opener.open(req, timeout=timeout) as answer:
                 return self._read(answer.status, answer, answer.headers.get_content_type())
         except urllib.error.HTTPError as exc:
@@ -94,11 +98,8 @@ class UrllibHttpClient:
         except (OSError, ValueError) as exc:
             raise FetchError(f"HTTP exchange with {url} failed: {exc}") from exc
 
-    def _read(self, status: int, stream: object, content_type: str | None) -> HttpResponse:
-        reader = getattr(stream, "read", None)
-        data = reader(self._max_body + 1) if callable(reader) else b""
-        if not isinstance(data, bytes):
-            data = b""
+    def _read(self, status: int, stream: _Readable, content_type: str | None) -> HttpResponse:
+        data = stream.read(self._max_body + 1)
         if len(data) > self._max_body:
             raise FetchError(f"answer larger than {self._max_body} bytes")
         return HttpResponse(status=status, body=data, content_type=content_type)

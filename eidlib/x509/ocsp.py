@@ -20,14 +20,22 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import ocsp
 
-from eidlib.x509.certificate import OCSP_SIGNING, CardCertificate, CertificateInput, as_utc, parse_certificate
+from eidlib.x509.certificate import (
+    OCSP_SIGNING,
+    X509_PARSE_ERRORS,
+    CardCertificate,
+    CertificateInput,
+    as_utc,
+    parse_certificate,
+)
 from eidlib.x509.errors import (
     CertificateRevoked,
+    OcspError,
     OcspNonceMismatch,
     OcspNoResponder,
     OcspResponderNotAuthorized,
@@ -49,6 +57,7 @@ DEFAULT_MAX_AGE = dt.timedelta(minutes=2)
 _MAX_RESPONSE = 1024 * 1024
 
 CacheKey = tuple[bytes, bytes, int]
+_VERIFY_ERRORS: tuple[type[Exception], ...] = (*X509_PARSE_ERRORS, InvalidSignature)
 
 
 @dataclass(frozen=True)
@@ -152,9 +161,15 @@ def _verify_signature(key_owner: x509.Certificate, response: ocsp.OCSPResponse) 
 
 
 def _select_responder(
-    response: ocsp.OCSPResponse, issuer: x509.Certificate, at: dt.datetime, skew: dt.timedelta
+    response: ocsp.OCSPResponse,
+    issuer: x509.Certificate,
+    at: dt.datetime,
+    skew: dt.timedelta,
+    designated: x509.Certificate | None,
 ) -> x509.Certificate:
-    """The responder named by ResponderID, checked to be the issuer or delegated by it."""
+    """The responder named by ResponderID: the issuer, a responder it delegated, or the pinned one."""
+    if designated is not None:
+        return _designated_responder(response, designated, at, skew)
     candidates = [issuer, *response.certificates]
     key_hash = response.responder_key_hash
     name = response.responder_name
@@ -175,6 +190,19 @@ def _select_responder(
     raise OcspResponderNotAuthorized("; ".join(problems))
 
 
+def _designated_responder(
+    response: ocsp.OCSPResponse, designated: x509.Certificate, at: dt.datetime, skew: dt.timedelta
+) -> x509.Certificate:
+    key_hash = response.responder_key_hash
+    by_key = key_hash is not None and key_hash == _key_hash(designated)
+    by_name = key_hash is None and response.responder_name == designated.subject
+    if not (by_key or by_name):
+        raise OcspResponderNotAuthorized("the response is not from the designated responder")
+    if not designated.not_valid_before_utc - skew <= at <= designated.not_valid_after_utc + skew:
+        raise OcspResponderNotAuthorized("the designated responder certificate is not valid now")
+    return designated
+
+
 def _delegation_problem(
     cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime, skew: dt.timedelta
 ) -> str | None:
@@ -182,7 +210,7 @@ def _delegation_problem(
         return "the responder certificate was not issued by the certificate's issuer"
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+    except _VERIFY_ERRORS:
         return "the responder certificate's signature does not verify with the issuer's key"
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
@@ -220,6 +248,13 @@ def _check_nonce(response: ocsp.OCSPResponse, sent: bytes) -> None:
         raise OcspNonceMismatch("the response nonce differs from the request's (possible replay)")
 
 
+def _check_issued_by(leaf: x509.Certificate, issuer: x509.Certificate) -> None:
+    try:
+        leaf.verify_directly_issued_by(issuer)
+    except _VERIFY_ERRORS:
+        raise OcspError("the given issuer certificate did not issue the certificate to check") from None
+
+
 def _pick_url(leaf: CardCertificate, responder_url: str | None) -> str:
     if responder_url is not None:
         return responder_url
@@ -243,18 +278,26 @@ def check_ocsp(
     allowed_skew: dt.timedelta = DEFAULT_SKEW,
     max_age: dt.timedelta = DEFAULT_MAX_AGE,
     hash_algorithm: hashes.HashAlgorithm | None = None,
+    designated_responder: CertificateInput | None = None,
+    nonce_disabled_hosts: Collection[str] = (),
 ) -> OcspResult:
     """Ask the OCSP responder about ``leaf`` (issued by ``issuer``); return only for a GOOD answer.
 
     ``responder_url`` overrides the leaf's AIA OCSP URL; its host must be in ``allowed_hosts``
-    either way. ``nonce=False`` for responders that do not echo nonces (freshness then rests on
-    the thisUpdate window). ``hash_algorithm`` is the CertID hash (SHA-1 by default).
+    either way. ``nonce=False`` (or the responder's host in ``nonce_disabled_hosts``) for
+    responders that do not echo nonces; freshness then rests on the thisUpdate window.
+    ``allowed_skew`` and ``max_age`` bound thisUpdate to ``[now - skew - max_age, now + skew]``.
+    ``hash_algorithm`` is the CertID hash (SHA-1 by default, as Web eID; eID Viewer uses SHA-256).
+    ``designated_responder`` pins the responder certificate (Web eID's "designated OCSP service"):
+    the response must then be signed by exactly that certificate, which must be valid now.
     Raises :class:`CertificateRevoked` (also for UNKNOWN) or an :class:`OcspError` subclass.
     """
     at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
     leaf_card = parse_certificate(leaf)
     issuer_card = parse_certificate(issuer)
     leaf_cert, issuer_cert = leaf_card.certificate, issuer_card.certificate
+    designated = parse_certificate(designated_responder).certificate if designated_responder is not None else None
+    _check_issued_by(leaf_cert, issuer_cert)
 
     key = cache_key(leaf_card, issuer_card)
     if cache is not None:
@@ -266,6 +309,8 @@ def check_ocsp(
     if not url_host_allowed(url, allowed_hosts):
         raise OcspUrlNotAllowed(f"OCSP responder {url!r} is not in the allowed hosts")
 
+    if nonce and nonce_disabled_hosts and url_host_allowed(url, nonce_disabled_hosts):
+        nonce = False
     builder = ocsp.OCSPRequestBuilder().add_certificate(leaf_cert, issuer_cert, hash_algorithm or hashes.SHA1())
     sent_nonce = os.urandom(NONCE_LENGTH) if nonce else b""
     if nonce:
@@ -286,7 +331,7 @@ def check_ocsp(
     if answer.status != 200:
         raise OcspUnavailable(f"OCSP responder {url} answered HTTP {answer.status}")
 
-    result = _evaluate(answer.body, request, issuer_cert, url, sent_nonce, at, allowed_skew, max_age)
+    result = _evaluate(answer.body, request, issuer_cert, designated, url, sent_nonce, at, allowed_skew, max_age)
     if cache is not None:
         cache.put(key, result)
     return result
@@ -296,6 +341,7 @@ def _evaluate(
     body: bytes,
     request: ocsp.OCSPRequest,
     issuer: x509.Certificate,
+    designated: x509.Certificate | None,
     url: str,
     sent_nonce: bytes,
     at: dt.datetime,
@@ -304,7 +350,7 @@ def _evaluate(
 ) -> OcspResult:
     try:
         response = ocsp.load_der_ocsp_response(body)
-    except ValueError as exc:
+    except X509_PARSE_ERRORS as exc:
         raise OcspResponseInvalid(f"malformed OCSP response: {exc}") from exc
     if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
         raise OcspResponseUnsuccessful(response.response_status.name)
@@ -320,7 +366,7 @@ def _evaluate(
             or single.hash_algorithm.name != request.hash_algorithm.name
         ):
             raise OcspResponseInvalid("the SingleResponse's CertID does not match the request")
-        responder = _select_responder(response, issuer, at, skew)
+        responder = _select_responder(response, issuer, at, skew, designated)
         _verify_signature(responder, response)
         _check_times(single, at, skew, max_age)
         if sent_nonce:
@@ -346,5 +392,5 @@ def _evaluate(
         )
     except RevocationError:
         raise
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+    except X509_PARSE_ERRORS as exc:
         raise OcspResponseInvalid(f"unusable OCSP response: {exc}") from exc

@@ -11,13 +11,14 @@ import threading
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from smartcard import scard
 from smartcard.System import readers as pyscard_readers
 
 from eidlib.apdu import CardChannel, CommandAPDU, ControlTransport, Transport
 from eidlib.apdu.errors import (
+    ApduFormatError,
     CardRemovedError,
     NoCardError,
     NoReaderError,
@@ -29,6 +30,7 @@ from eidlib.apdu.pcsc import (
     SCARD_CODE_NAMES,
     CardResetError,
     PcscTransport,
+    ReaderEvent,
     ReaderMonitor,
     WaitTimeoutError,
     all_reader_status,
@@ -40,7 +42,7 @@ from eidlib.apdu.pcsc import (
     wait_for_removal,
 )
 from eidlib.cli.main import main as eid_main
-from eidlib.emulator import ATR, VirtualCard
+from eidlib.emulator import ATR, Profile, VirtualCard
 from tests.pcsc_harness import VPCD_READERS, PcscStack
 
 IDENTITY = bytes.fromhex("3F00DF014031")
@@ -179,7 +181,7 @@ def test_pyscard_high_level_api_sees_the_cards(pcsc_stack: PcscStack) -> None:
 
 
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
-def test_identity_file_read_with_raw_apdus(pcsc_stack: PcscStack, profile: str) -> None:
+def test_identity_file_read_with_raw_apdus(pcsc_stack: PcscStack, profile: Profile) -> None:
     reader = pcsc_stack.reader_17 if profile == "1.7" else pcsc_stack.reader_18
     with PcscTransport(reader) as transport:
         assert isinstance(transport, ControlTransport)
@@ -371,7 +373,7 @@ def test_monitor_of_all_readers(pcsc_cards: PcscStack) -> None:
             ("inserted", pcsc_cards.reader_17), ("inserted", pcsc_cards.reader_18)
         }
         pcsc_cards.remove_card(1, wait=False)
-        seen = []
+        seen: list[ReaderEvent] = []
         deadline = time.monotonic() + 5
         while not seen and time.monotonic() < deadline:
             seen = monitor.poll(1.0)
@@ -424,6 +426,42 @@ def test_eid_readers_lists_the_cards(pcsc_stack: PcscStack, capsys: pytest.Captu
     assert f"{pcsc_stack.reader_18}: card, ATR {ATR['1.8'].hex(' ').upper()}" in out
     assert eid_main(["--json", "readers"]) == 0
     assert '"card_present": true' in capsys.readouterr().out
+
+
+#: Instructions that would use up PIN tries (VERIFY, CHANGE/RESET REFERENCE DATA) stay out of the fuzz.
+PIN_INS = (0x20, 0x21, 0x24, 0x2C)
+
+
+# The fixture's clean-up once after all examples is what is wanted here.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(min_size=0, max_size=400).filter(lambda b: len(b) < 2 or b[1] not in PIN_INS))
+def test_arbitrary_bytes_through_pcscd_give_an_answer_or_a_typed_error(pcsc_cards: PcscStack, raw: bytes) -> None:
+    with PcscTransport(pcsc_cards.reader_18) as transport:
+        try:
+            answer = transport.transmit(raw)
+        except ApduFormatError:
+            assert len(raw) < 4
+        else:
+            assert len(answer) >= 2
+        # The card and pcscd survived whatever was sent.
+        assert transport.transmit(GET_CARD_DATA)[-2:] == b"\x90\x00"
+
+
+def test_short_command_is_refused_before_the_reader(pcsc_stack: PcscStack) -> None:
+    with PcscTransport(pcsc_stack.reader_17) as transport:
+        for raw in (b"", b"\x00", b"\x00\xa4\x04"):
+            with pytest.raises(ApduFormatError):
+                transport.transmit(raw)
+        with pytest.raises(TransportError, match="SCARD_E_"):
+            transport.transmit(bytes(70000))  # beyond any APDU size: pcscd's refusal, typed
+        assert transport.transmit(GET_CARD_DATA)[-2:] == b"\x90\x00"
+
+
+def test_monitor_event_stream(pcsc_cards: PcscStack) -> None:
+    with ReaderMonitor([pcsc_cards.reader_18]) as monitor:
+        threading.Timer(0.3, lambda: pcsc_cards.remove_card(1, wait=False)).start()
+        kinds = [event.kind for event in monitor.events(timeout=1.5, poll_interval=0.5)]
+    assert kinds[0] == "inserted" and "removed" in kinds
 
 
 def test_round_trip_latency(pcsc_stack: PcscStack) -> None:

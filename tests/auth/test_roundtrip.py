@@ -27,10 +27,10 @@ from eidlib.auth import (
     signed_message,
 )
 from eidlib.auth.algorithms import ALGORITHMS
-from eidlib.emulator.pki import TestPki
+from eidlib.x509 import crl as x509_crl
 from eidlib.x509 import ocsp as x509_ocsp
 from tests.auth.independent import webeid_token_ok
-from tests.support.ocsp import IndexEntry, OpensslOcspResponder
+from tests.auth.revocation import revocation_services
 from tests.support.redis import free_port
 
 ORIGIN = "https://portal.example.be"
@@ -55,38 +55,22 @@ def _certs(card: Any) -> tuple[x509.Certificate, bytes]:
     return x509.load_der_x509_certificate(certificates.authentication), certificates.root
 
 
-def _responder(profile: str, leaf: x509.Certificate, status: str = "V") -> OpensslOcspResponder:
-    pki = TestPki.load(profile="1.7" if profile == "1.7" else "1.8")
-    entries: list[IndexEntry] = []
-    if status == "V":
-        entries = [IndexEntry.for_certificate(leaf, "V")]
-    elif status == "R":
-        entries = [IndexEntry.for_certificate(leaf, "R", reason="keyCompromise")]
-    return OpensslOcspResponder(
-        ca_cert=pki.citizen_ca.certificate,
-        responder_cert=pki.ocsp_responder.certificate,
-        responder_key=pki.ocsp_responder.private_key,
-        entries=entries,
-    )
-
-
-def _checker(url: str, cache: x509_ocsp.OcspCache | None = None) -> Any:
-    return functools.partial(
-        x509_ocsp.check_ocsp, responder_url=url, allowed_hosts=("127.0.0.1",), timeout=3.0, cache=cache
-    )
+def _checker(url: str) -> Any:
+    return functools.partial(x509_ocsp.check_ocsp, responder_url=url, allowed_hosts=("127.0.0.1",), timeout=3.0)
 
 
 @pytest.mark.ocsp
 def test_round_trip_with_real_ocsp(card: Any, profile: str) -> None:
     leaf, root = _certs(card)
     store = MemoryChallengeStore()
-    with _responder(profile, leaf) as responder:
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(responder.url), challenge_store=store)
+    with revocation_services(profile, leaf) as services:
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl, challenge_store=store)
         nonce = validator.issue_challenge("browser-1")
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         assert token.algorithm == EXPECTED_ALG[profile]
         user = validator.validate_session(token.to_json(), "browser-1")
-        assert responder.pids, "the OpenSSL responder was not asked"
+        assert services.responder.pids, "the OpenSSL responder was not asked"
+        assert services.crl_server.hits == {"/root.crl": 1}
     assert user.national_number and len(user.national_number) == 11
     assert user.surname and user.given_names
     assert user.algorithm == EXPECTED_ALG[profile]
@@ -101,14 +85,41 @@ def test_round_trip_with_real_ocsp(card: Any, profile: str) -> None:
 @pytest.mark.parametrize("status", ["R", "unknown"])
 def test_revoked_and_unknown_are_rejected(card: Any, profile: str, status: str) -> None:
     leaf, root = _certs(card)
-    with _responder(profile, leaf, status) as responder:
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(responder.url))
+    with revocation_services(profile, leaf, status=status) as services:
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl)
         nonce = generate_nonce()
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         with pytest.raises(CertificateRevoked) as info:
             validator.validate(token.to_json(), nonce)
     if status == "unknown":
         assert info.value.reason == "unknown"
+
+
+@pytest.mark.ocsp
+def test_revoked_intermediate_is_rejected(card: Any, profile: str) -> None:
+    leaf, root = _certs(card)
+    ca = card.read_certificates().ca
+    with revocation_services(profile, leaf, revoke_ca=True) as services:
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl)
+        nonce = generate_nonce()
+        token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+        with pytest.raises(CertificateRevoked):
+            validator.validate(token.to_json(), nonce)
+        # With the Citizen CA itself as the anchor there is no intermediate to check.
+        anchored = AuthTokenValidator(ORIGIN, [ca], ocsp=services.ocsp, crl=services.crl)
+        assert anchored.validate(token.to_json(), nonce).surname
+
+
+def test_crl_unreachable_fails_closed(card: Any, profile: str) -> None:
+    leaf, root = _certs(card)
+    with revocation_services(profile, leaf) as services:
+        crl = functools.partial(x509_crl.check_crl, crl_url=f"http://127.0.0.1:{free_port()}/x.crl",
+                                allowed_hosts=("127.0.0.1",))
+        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=crl)
+        nonce = generate_nonce()
+        token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+        with pytest.raises(RevocationCheckFailed):
+            validator.validate(token.to_json(), nonce)
 
 
 def test_responder_down_fails_closed(card: Any) -> None:

@@ -3,7 +3,6 @@ OpenSC's PKCS#11 module on the 1.7 card, and SoftHSM2 tokens provisioned like an
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
@@ -12,10 +11,9 @@ from cryptography import x509
 import eidlib
 from eidlib.auth import AuthTokenValidator, NonceNotFound, authenticate
 from eidlib.emulator.pki import TestPki
-from eidlib.x509 import ocsp as x509_ocsp
 from tests.auth.independent import webeid_token_ok
+from tests.auth.revocation import revocation_services
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN, softhsm
-from tests.support.ocsp import IndexEntry, OpensslOcspResponder
 
 __all__ = ["softhsm"]
 
@@ -30,17 +28,9 @@ def _login(token: Any, root: bytes, profile: str | None, *, pin: str = "1234", o
     assert webeid_token_ok(auth_token.to_json(), ORIGIN, nonce)
     leaf = x509.load_der_x509_certificate(auth_token.unverified_certificate)
     if ocsp and profile is not None:
-        pki = TestPki.load(profile=profile)  # type: ignore[arg-type]
-        with OpensslOcspResponder(
-            ca_cert=pki.citizen_ca.certificate,
-            responder_cert=pki.ocsp_responder.certificate,
-            responder_key=pki.ocsp_responder.private_key,
-            entries=[IndexEntry.for_certificate(leaf)],
-        ) as responder:
+        with revocation_services(profile, leaf) as services:
             validator = AuthTokenValidator(
-                ORIGIN, [root], challenge_store=validator.challenges,
-                ocsp=functools.partial(x509_ocsp.check_ocsp, responder_url=responder.url,
-                                       allowed_hosts=("127.0.0.1",)),
+                ORIGIN, [root], challenge_store=validator.challenges, ocsp=services.ocsp, crl=services.crl
             )
             user = validator.validate_session(auth_token.to_json(), "session")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def test_identity_every_tag_matches_the_collector_decode(path: Path) -> None:
 def test_identity_upstream_assertions(path: Path) -> None:
     asserted = _expected(path).get("asserted") or {}
     identity = Identity.parse(path.read_bytes())
-    checks = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "name": lambda v: identity.surname == v,
         "firstName": lambda v: identity.firstnames == v,
         "cardNumber": lambda v: identity.card_number == v,

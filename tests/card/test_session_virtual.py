@@ -25,6 +25,7 @@ from eidlib.card.errors import (
 from eidlib.card.files import CardFile
 from eidlib.card.identity import Identity
 from eidlib.card.session import BeidCard, open_card
+from eidlib.card.token import KeyName
 from eidlib.emulator import VirtualCard, VirtualTransport
 from tests.card.virtual_cards import PIN, session, virtual_card
 
@@ -241,10 +242,11 @@ def test_pin_counter_and_blocking(profile: str) -> None:
 
 def test_wrong_pin_in_sign_is_never_retried() -> None:
     with session("1.8", recording=True) as (card, vc):
-        for key in ("authentication", "signature"):
+        keys: tuple[KeyName, ...] = ("authentication", "signature")
+        for key in keys:
             start = len(_commands(card))
             with pytest.raises(WrongPin):
-                card.sign(b"x", key=key, pin="0000")  # type: ignore[arg-type]
+                card.sign(b"x", key=key, pin="0000")
             sent = _commands(card)[start:]
             assert sum(1 for c in sent if c[1] == 0x20) == 1
             assert not any(c[1] == 0x2A for c in sent)

@@ -25,7 +25,7 @@ def image(profile: str, kids: bool = False, seed: str = "eidlib-test") -> CardIm
 
 def virtual_card(profile: str, **kwargs: object) -> VirtualCard:
     """A fresh card (new PIN counter and session state) from the cached image."""
-    return VirtualCard(image=image(profile, **kwargs))  # type: ignore[arg-type]
+    return VirtualCard(image=image(profile, **kwargs))  # type: ignore[arg-type,unused-ignore]
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from eidlib.emulator.pki import (
     OcspStatus,
     PkiError,
     PkiUrls,
+    SeedStream,
     TestPki,
     clear_memory_cache,
     common_name,
@@ -378,16 +379,16 @@ def _is_prime_by_trial(n: int) -> bool:
 @given(st.integers(0, 60_000))
 @settings(max_examples=400)
 def test_miller_rabin_agrees_with_trial_division(n: int) -> None:
-    assert is_probable_prime(n, pki_module._Stream("mr", str(n))) is _is_prime_by_trial(n)
+    assert is_probable_prime(n, SeedStream("mr", str(n))) is _is_prime_by_trial(n)
 
 
 @pytest.mark.parametrize("n", [561, 1105, 1729, 2465, 2821, 6601, 8911, 41041, 3215031751, 2**64 + 1])
 def test_miller_rabin_rejects_carmichael_and_strong_pseudoprimes(n: int) -> None:
-    assert not is_probable_prime(n, pki_module._Stream("mr", "c"))
+    assert not is_probable_prime(n, SeedStream("mr", "c"))
 
 
 def test_miller_rabin_accepts_mersenne_primes_and_rejects_their_product() -> None:
-    stream = pki_module._Stream("mr", "m")
+    stream = SeedStream("mr", "m")
     assert is_probable_prime(2**127 - 1, stream)
     assert is_probable_prime(2**521 - 1, stream)
     assert not is_probable_prime((2**127 - 1) * (2**89 - 1), stream)

@@ -134,6 +134,14 @@ def test_change_reference_data(card: VirtualCard) -> None:
     assert sw_of(card, verify_apdu(block("5678"))) == 0x9000
 
 
+def test_reset_retry_counter_is_refused_to_citizens(card: VirtualCard) -> None:
+    for _ in range(3):
+        sw_of(card, verify_apdu(block("0000")))
+    assert sw_of(card, b"\x00\x2c\x00\x01\x08" + block("1234")) == 0x6982
+    assert sw_of(card, b"\x00\x2c\x00\x01") == 0x6982
+    assert card.pin_tries_left == 0
+
+
 def test_wipe_zeroes_the_reference() -> None:
     state = SecurityState("1234", profile="1.8")
     state.wipe()

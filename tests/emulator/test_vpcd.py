@@ -265,7 +265,7 @@ def test_each_reply_is_one_send(fake_vpcd: FakeVpcd, monkeypatch: pytest.MonkeyP
         sock.connect(address)
         return sock
 
-    monkeypatch.setattr(vpcd.socket, "create_connection", connect)
+    monkeypatch.setattr(socket, "create_connection", connect)
     client = VpcdClient(FakeCard(), port=fake_vpcd.port)
     client.start()
     try:
@@ -460,6 +460,8 @@ def test_control_restart_with_new_options(
 def test_control_fault_and_call(controlled: tuple[FakeVpcd, VpcdClient, str, list[dict[str, object]]]) -> None:
     server, client, path, _built = controlled
     assert control_request(path, "call", name="describe", args=["-x"])["result"] == "first-x"
+    assert control_request(path, "get", name="tag")["value"] == "first"
+    assert control_request(path, "get", name="atr")["value"] == ATR.hex()
     assert control_request(path, "fault", name="blob")["result"] == "0102"
     control_request(path, "fault", name="remove_after", args=[0])
     server.expect_closed()  # applied at once, without waiting for the next vpcd poll
@@ -481,6 +483,8 @@ def test_control_fault_and_call(controlled: tuple[FakeVpcd, VpcdClient, str, lis
         b'{"op": "fault", "name": "missing"}\n',
         b'{"op": "call", "name": "describe", "args": {"a": 1}}\n',
         b'{"op": "call", "name": "describe", "args": [1, 2, 3]}\n',
+        b'{"op": "get", "name": "_private"}\n',
+        b'{"op": "get", "name": "nothing"}\n',
     ],
 )
 def test_control_rejects_bad_requests_without_dying(
@@ -547,3 +551,14 @@ def test_eid_emulate_serves_the_virtual_card_and_exits_cleanly(
     assert b"Traceback" not in err
     fake_vpcd.expect_closed()
     assert not control.exists()
+
+
+def test_emulate_card_options_are_checked() -> None:
+    from eidlib.cli.emulate import build_card
+
+    with pytest.raises(VpcdError, match="unknown card options: bogus"):
+        build_card({"profile": "1.8", "bogus": 1})
+    with pytest.raises(VpcdError, match="profile"):
+        build_card({"profile": "2.0"})
+    card = build_card({"profile": "1.7", "kids": True})
+    assert card.atr == bytes.fromhex("3B9813400AA503010101AD1311")

@@ -36,7 +36,8 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     """Four SoftHSM2 tokens in a private token directory (``SOFTHSM2_CONF`` set for the session):
 
     * ``BELPIC``: RSA-2048, labels and one-byte CKA_IDs like OpenSC shows a card, the signature key with
-      CKA_ALWAYS_AUTHENTICATE, and the official module's data objects (identity, address, photo, RRN);
+      CKA_ALWAYS_AUTHENTICATE, and the official module's data objects (identity, address, photo, their
+      National Register signatures and the RRN certificate: the commons-eid "Alice" integrity set);
     * ``BELPIC-EC``: EC P-384 keys, same labels;
     * ``BELPIC-NATIVE``: EC P-384, unhelpful labels and 8-byte little-endian CKA_IDs (official module);
     * ``PLAIN``: no objects, a non-numeric user PIN.
@@ -55,7 +56,9 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
                 signature_always_authenticate=True,
                 data_objects={
                     "DATA_FILE": (CONSUMER / "test-identity.tlv").read_bytes(),
+                    "SIGN_DATA_FILE": (CONSUMER / "test-identity-sign.der").read_bytes(),
                     "ADDRESS_FILE": (CONSUMER / "test-address.tlv").read_bytes(),
+                    "SIGN_ADDRESS_FILE": (CONSUMER / "test-address-sign.der").read_bytes(),
                     "PHOTO_FILE": (CONSUMER / "test-photo.jpg").read_bytes(),
                     "CERT_RN_FILE": (CONSUMER / "test-rrn-cert.der").read_bytes(),
                 },

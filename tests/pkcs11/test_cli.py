@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_sign_cms_with_the_virtual_card(profile: str, tmp_path: Path, capsys: py
     document = tmp_path / "doc.pdf"
     document.write_bytes(b"%PDF-1.7 virtual\n" * 100)
     output = tmp_path / "doc.sig"
-    code, out, err = run(["--virtual", profile, "sign-cms", str(document), "-o", str(output), "--pin-stdin",
+    code, _, err = run(["--virtual", profile, "sign-cms", str(document), "-o", str(output), "--pin-stdin",
                           "--hash", "sha384"], capsys, monkeypatch, stdin="1234\n")
     assert code == 0, err
     with open_card(virtual=profile) as card:  # type: ignore[arg-type]
@@ -92,3 +93,18 @@ def test_sign_cms_with_the_virtual_card(profile: str, tmp_path: Path, capsys: py
     printed = subprocess.run([OPENSSL, "cms", "-cmsout", "-print", "-inform", "DER", "-in", str(output)],
                              capture_output=True, text=True, check=True).stdout
     assert "signingTime" in printed and "messageDigest" in printed
+
+
+def test_example_script_with_the_virtual_card(tmp_path: Path) -> None:
+    document = tmp_path / "contract.txt"
+    document.write_bytes(b"I agree.\n")
+    root = tmp_path / "root.pem"
+    example = Path(__file__).resolve().parents[2] / "examples" / "sign_file_cms.py"
+    done = subprocess.run(
+        [sys.executable, str(example), str(document), "--virtual", "1.8", "--write-root", str(root)],
+        input="1234\n", capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    signature = (tmp_path / "contract.txt.p7s").read_bytes()
+    result = openssl_verify(tmp_path, signature, document, root.read_bytes())
+    assert result.returncode == 0, result.stderr

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import PinFormatError
+from eidlib.card.errors import CardDataError, PinFormatError
 from eidlib.pkcs11 import MODULE_ENV, Pkcs11ModuleNotFound, candidate_paths, find_module
-from eidlib.pkcs11.objects import KEYS, decode_ckattr_id, is_belpic_label, normalize_label
+from eidlib.pkcs11.objects import KEYS, decode_ckattr_id, der_trimmed, is_belpic_label, normalize_label
 from eidlib.pkcs11.pin import PinRule, login_with, native_pin
 
 
@@ -141,3 +141,28 @@ def test_native_pin_wiped_on_error() -> None:
         kept.append(buffer)
         raise RuntimeError("module crashed")
     assert bytes(kept[0]) == b"\0\0\0\0"
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=300))
+def test_der_trimmed_never_crashes(raw: bytes) -> None:
+    try:
+        trimmed = der_trimmed(raw, "certificate")
+    except CardDataError:
+        return
+    assert raw.startswith(trimmed) and trimmed[0] == 0x30
+
+
+@given(st.binary(min_size=0, max_size=2000), st.integers(min_value=0, max_value=64))
+def test_der_trimmed_drops_zero_padding(body: bytes, padding: int) -> None:
+    length = len(body)
+    if length < 0x80:
+        header = bytes([0x30, length])
+    elif length < 0x100:
+        header = bytes([0x30, 0x81, length])
+    else:
+        header = bytes([0x30, 0x82]) + length.to_bytes(2, "big")
+    assert der_trimmed(header + body + bytes(padding), "certificate") == header + body
+    if body:
+        with pytest.raises(CardDataError):
+            der_trimmed(header + body[:-1], "certificate")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from cryptography import x509
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.opensc
 
 OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 PIN = "1234"
-HASH_CLASSES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+HASH_CLASSES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+}
 
 
 def slot_of(stack: PcscStack, reader: str) -> int:

@@ -237,6 +237,16 @@ def test_data_objects(rsa_token: Pkcs11Token, ec_token: Pkcs11Token) -> None:
     assert ec_token.read_certificates().rrn is None
 
 
+def test_integrity_from_data_objects(rsa_token: Pkcs11Token, ec_token: Pkcs11Token) -> None:
+    result = rsa_token.verify_integrity()
+    assert result.identity.firstnames == "Alice Geldigekaart"
+    assert result.address.zip == "2000"
+    assert result.photo_verified and not result.basic_key_verified
+    assert result.rrn_certificate == (CONSUMER / "test-rrn-cert.der").read_bytes()
+    with pytest.raises(ObjectNotFound):
+        ec_token.verify_integrity()
+
+
 def test_unknown_key_and_hash(rsa_token: Pkcs11Token) -> None:
     rsa_token.verify_pin(USER_PIN)
     with pytest.raises(NotSupported):

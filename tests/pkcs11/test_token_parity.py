@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from eidlib.card.ecdsa import ecdsa_raw_to_der
 from eidlib.card.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
 from eidlib.card.session import open_card
-from eidlib.card.token import CardCertificates, Token
+from eidlib.card.token import CardCertificates, KeyName, Token
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
 from tests.pcsc_harness import PcscStack
@@ -112,7 +112,7 @@ def test_token_surface(token: Token, source: Source) -> None:
 
 
 def test_cms_through_every_token(token: Token, source: Source) -> None:
-    key = "signature" if source.signature_key_usable else "authentication"
+    key: KeyName = "signature" if source.signature_key_usable else "authentication"
     token.verify_pin(PIN)
     der = sign_file_cms(token, DATA, key=key, pin=PIN)  # verified against the certificate inside
     assert der[:1] == b"\x30"

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509
@@ -34,6 +34,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509 import ocsp
+
+if TYPE_CHECKING:
+    from eidlib.emulator.pki import TestPki
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 OPENSSL = shutil.which("openssl") or "openssl"
@@ -70,7 +73,7 @@ class _Server(http.server.ThreadingHTTPServer):
 class _RequestHandler(http.server.BaseHTTPRequestHandler):
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         return None
 
     def _answer(self) -> None:
@@ -208,11 +211,29 @@ class OpensslOcspResponder:
     responder_key: PrivateKey
     entries: Iterable[IndexEntry] = ()
     next_update_minutes: int | None = 5
-    pids: list[int] = field(default_factory=list)
-    _dir: Path | None = None
-    _server: OcspTestServer | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _count: int = 0
+    pids: list[int] = field(default_factory=list, init=False)
+    _dir: Path | None = field(default=None, init=False)
+    _server: OcspTestServer | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _count: int = field(default=0, init=False)
+
+    @classmethod
+    def for_test_pki(
+        cls,
+        pki: TestPki,
+        good: Iterable[x509.Certificate] = (),
+        revoked: Iterable[x509.Certificate] = (),
+        *,
+        next_update_minutes: int | None = 5,
+    ) -> OpensslOcspResponder:
+        """A responder for the virtual card's test PKI, signing with its delegated OCSP responder.
+
+        ``good`` and ``revoked`` are certificates issued by its Citizen CA; others are UNKNOWN.
+        """
+        entries = [IndexEntry.for_certificate(c) for c in good]
+        entries += [IndexEntry.for_certificate(c, "R", reason="keyCompromise") for c in revoked]
+        return cls(pki.citizen_ca.certificate, pki.ocsp_responder.certificate, pki.ocsp_responder.private_key,
+                   entries, next_update_minutes=next_update_minutes)
 
     @property
     def url(self) -> str:
@@ -381,12 +402,13 @@ def _reassemble(basic: asn1_ocsp.BasicOCSPResponse, tbs: asn1_ocsp.ResponseData,
             "certs": basic["certs"],
         }
     )
-    return asn1_ocsp.OCSPResponse(
+    outer = asn1_ocsp.OCSPResponse(
         {
             "response_status": "successful",
             "response_bytes": {"response_type": "basic_ocsp_response", "response": new_basic},
         }
-    ).dump()
+    )
+    return bytes(outer.dump())
 
 
 def resigned(response_der: bytes, key: PrivateKey) -> bytes:

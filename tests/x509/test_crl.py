@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eidlib.emulator.pki import TestPki
 from eidlib.x509 import (
     CertificateRevoked,
     CrlCache,
@@ -21,13 +26,19 @@ from eidlib.x509 import (
     check_crl,
 )
 from tests.support.crl import CrlServer, make_crl
-from tests.x509.pki import NOW, issue, make_pki
+from tests.x509.pki import NOW, Issued, Pki, issue, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
 
 
+class Setup(NamedTuple):
+    server: CrlServer
+    pki: Pki
+    revoked_ca: Issued
+
+
 @pytest.fixture(scope="module")
-def setup() -> tuple[CrlServer, object]:
+def setup() -> Iterator[Setup]:
     pki = make_pki()
     revoked_ca = issue("ca", "Revoked Citizen CA", pki.root)
     routes = {
@@ -42,11 +53,11 @@ def setup() -> tuple[CrlServer, object]:
         "/garbage.crl": b"\x30\x03not a crl",
     }
     with CrlServer(routes) as server:
-        yield server, (pki, revoked_ca)
+        yield Setup(server, pki, revoked_ca)
 
 
-def test_good_crl_and_cache(setup: tuple[CrlServer, object]) -> None:
-    server, (pki, _) = setup  # type: ignore[misc]
+def test_good_crl_and_cache(setup: Setup) -> None:
+    server, pki, _ = setup
     cache = CrlCache()
     url = server.url("/good.crl")
     before = server.hits.get("/good.crl", 0)
@@ -63,8 +74,8 @@ def test_good_crl_and_cache(setup: tuple[CrlServer, object]) -> None:
     assert server.hits["/good.crl"] == before + 2
 
 
-def test_revoked(setup: tuple[CrlServer, object]) -> None:
-    server, (pki, revoked_ca) = setup  # type: ignore[misc]
+def test_revoked(setup: Setup) -> None:
+    server, pki, revoked_ca = setup
     with pytest.raises(CertificateRevoked) as info:
         check_crl(revoked_ca.der, pki.root.der, crl_url=server.url("/revoked.crl"), allowed_hosts=LOCAL)
     assert info.value.reason == "key_compromise"
@@ -81,22 +92,22 @@ def test_revoked(setup: tuple[CrlServer, object]) -> None:
         ("/garbage.crl", "malformed"),
     ],
 )
-def test_invalid_crls(setup: tuple[CrlServer, object], path: str, message: str) -> None:
-    server, (pki, _) = setup  # type: ignore[misc]
+def test_invalid_crls(setup: Setup, path: str, message: str) -> None:
+    server, pki, _ = setup
     with pytest.raises(CrlInvalid, match=message):
         check_crl(pki.ca.der, pki.root.der, crl_url=server.url(path), allowed_hosts=LOCAL)
 
 
-def test_unavailable_and_not_allowed(setup: tuple[CrlServer, object]) -> None:
-    server, (pki, _) = setup  # type: ignore[misc]
+def test_unavailable_and_not_allowed(setup: Setup) -> None:
+    server, pki, _ = setup
     with pytest.raises(CrlUnavailable, match="404"):
         check_crl(pki.ca.der, pki.root.der, crl_url=server.url("/missing.crl"), allowed_hosts=LOCAL)
     with pytest.raises(CrlUrlNotAllowed):
         check_crl(pki.ca.der, pki.root.der, crl_url=server.url("/good.crl"))
 
 
-def test_distribution_point_from_certificate(setup: tuple[CrlServer, object]) -> None:
-    server, (pki, _) = setup  # type: ignore[misc]
+def test_distribution_point_from_certificate(setup: Setup) -> None:
+    server, pki, _ = setup
     ca = issue("ca", "CDP Citizen CA", pki.root, crl_url=server.url("/good.crl"))
     assert check_crl(ca.der, pki.root.der, allowed_hosts=LOCAL).url == server.url("/good.crl")
     with pytest.raises(CrlNoDistributionPoint):
@@ -132,10 +143,31 @@ def test_arbitrary_crl_bodies_fail_closed(body: bytes) -> None:
 
 
 def test_pem_crl_accepted() -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     der = make_crl(_PKI.root.cert, _PKI.root.key, [])
     pem = x509.load_der_x509_crl(der).public_bytes(serialization.Encoding.PEM)
     result = check_crl(_PKI.ca.der, _PKI.root.der, crl_url="http://crl.eid.belgium.be/x.crl", http=_Fixed(pem))
     assert result.next_update > NOW
+
+
+_GOOD_CRL = make_crl(_PKI.root.cert, _PKI.root.key, [1, 2, 3])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=len(_GOOD_CRL) - 1), st.integers(min_value=1, max_value=255))
+def test_corrupted_crls_fail_closed(position: int, flip: int) -> None:
+    body = bytearray(_GOOD_CRL)
+    body[position] ^= flip
+    with pytest.raises(RevocationError):
+        check_crl(_PKI.ca.der, _PKI.root.der, crl_url="http://crl.eid.belgium.be/x.crl", http=_Fixed(bytes(body)))
+
+
+def test_virtual_card_test_pki_crls() -> None:
+    pki = TestPki.load(profile="1.8")
+    root, ca = pki.root.certificate, pki.citizen_ca.certificate
+    good = pki.make_crl(issuer="root").public_bytes(serialization.Encoding.DER)
+    revoked = pki.make_crl([ca.serial_number], issuer="root").public_bytes(serialization.Encoding.DER)
+    with CrlServer({"/good.crl": good, "/revoked.crl": revoked}) as server:
+        result = check_crl(ca, root, crl_url=server.url("/good.crl"), allowed_hosts=LOCAL)
+        assert result.serial_number == ca.serial_number
+        with pytest.raises(CertificateRevoked):
+            check_crl(ca, root, crl_url=server.url("/revoked.crl"), allowed_hosts=LOCAL)

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from eidlib.x509 import (
@@ -21,8 +21,8 @@ from eidlib.x509 import (
     HttpResponse,
     OcspCache,
     OcspError,
-    OcspNoResponder,
     OcspNonceMismatch,
+    OcspNoResponder,
     OcspResponderNotAuthorized,
     OcspResponseInvalid,
     OcspResponseStale,
@@ -47,6 +47,7 @@ from tests.support.ocsp import (
 from tests.x509.pki import NOW, Issued, Pki, issue, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
+_PKI = make_pki()
 
 
 @pytest.fixture(scope="module")
@@ -161,16 +162,17 @@ def test_virtual_card_test_pki_with_openssl_responder() -> None:
     from eidlib.emulator.persona import Persona
     from eidlib.emulator.pki import TestPki
 
-    test_pki = TestPki.load(profile="1.8")
-    auth, _, sign, _ = test_pki.issue_card_certificates(Persona.default())
-    entries = [IndexEntry.for_certificate(auth), IndexEntry.for_certificate(sign, "R")]
-    with OpensslOcspResponder(test_pki.citizen_ca.certificate, test_pki.ocsp_responder.certificate,
-                              test_pki.ocsp_responder.private_key, entries) as responder:
-        ca = test_pki.citizen_ca.certificate
-        result = check_ocsp(auth, ca, responder_url=responder.url, allowed_hosts=LOCAL)
-        assert result.serial_number == auth.serial_number
-        with pytest.raises(CertificateRevoked):
-            check_ocsp(sign, ca, responder_url=responder.url, allowed_hosts=LOCAL)
+    for profile in ("1.8", "1.7"):
+        test_pki = TestPki.load(profile=profile)
+        auth, _, sign, _ = test_pki.issue_card_certificates(Persona.default())
+        with OpensslOcspResponder.for_test_pki(test_pki, good=[auth], revoked=[sign]) as responder:
+            ca = test_pki.citizen_ca.certificate
+            result = check_ocsp(auth, ca, responder_url=responder.url, allowed_hosts=LOCAL)
+            assert result.serial_number == auth.serial_number
+            assert "OCSP Responder" in result.responder
+            with pytest.raises(CertificateRevoked) as info:
+                check_ocsp(sign, ca, responder_url=responder.url, allowed_hosts=LOCAL)
+            assert info.value.reason == "key_compromise"
 
 
 # --------------------------------------------------------------------------- our responder: malformed cases
@@ -437,8 +439,6 @@ def test_arbitrary_response_bodies_fail_closed(body: bytes) -> None:
                    http=FakeHttp(lambda _: HttpResponse(200, body)))
 
 
-_PKI = make_pki()
-
 
 def test_url_allowlist_rules() -> None:
     assert url_host_allowed("http://ocsp.eid.belgium.be/x", {"ocsp.eid.belgium.be"})
@@ -450,3 +450,94 @@ def test_url_allowlist_rules() -> None:
     assert not url_host_allowed("http://user@ocsp.eid.belgium.be", {"ocsp.eid.belgium.be"})
     assert not url_host_allowed("http://[::1", {"::1"})
     assert not url_host_allowed("http://x:99999/", {"x"})
+
+
+def test_designated_responder(pki: Pki) -> None:
+    pinned = issue("ocsp", "Designated OCSP Service", issue("root", "Service Root"))
+    with OcspTestServer(_handler(pki, responder=pinned)) as server:
+        assert "Designated" in _check(pki, server, designated_responder=pinned.der).responder
+        with pytest.raises(OcspResponderNotAuthorized):
+            _check(pki, server)  # not delegated by the issuer, and not pinned
+    with OcspTestServer(_handler(pki)) as server, pytest.raises(OcspResponderNotAuthorized, match="designated"):
+        _check(pki, server, designated_responder=pinned.der)
+    expired = issue("ocsp", "Old Service", not_after=NOW - dt.timedelta(days=1))
+    with OcspTestServer(_handler(pki, responder=expired)) as server, \
+            pytest.raises(OcspResponderNotAuthorized, match="not valid"):
+        _check(pki, server, designated_responder=expired.der)
+
+
+def test_wrong_issuer_is_refused_before_any_request(pki: Pki) -> None:
+    other = make_pki()
+    with OcspTestServer(_handler(pki)) as server:
+        with pytest.raises(OcspError, match="did not issue"):
+            check_ocsp(pki.auth.der, other.ca.der, responder_url=server.url, allowed_hosts=LOCAL)
+        assert server.requests == []
+
+
+_STATUSES = [ocsp.OCSPCertStatus.GOOD, ocsp.OCSPCertStatus.REVOKED, ocsp.OCSPCertStatus.UNKNOWN]
+
+
+@settings(max_examples=60, deadline=None)
+@given(offset=st.integers(min_value=-3 * 3600, max_value=3 * 3600), status=st.sampled_from(_STATUSES))
+def test_freshness_window_and_status_property(offset: int, status: ocsp.OCSPCertStatus) -> None:
+    """thisUpdate within [now - skew - max_age, now + skew] and GOOD is the only way through."""
+    skew, max_age = dt.timedelta(minutes=15), dt.timedelta(minutes=2)
+    low, high = -(skew + max_age).total_seconds(), skew.total_seconds()
+    assume(abs(offset - low) > 1 and abs(offset - high) > 1)
+    pki = _PKI
+    this_update = NOW + dt.timedelta(seconds=offset)
+
+    def answer(body: bytes) -> HttpResponse:
+        return HttpResponse(200, build_response(body, issuer=pki.ca.cert, responder_cert=pki.responder.cert,
+                                                responder_key=pki.responder.key, cert_status=status,
+                                                this_update=this_update))
+
+    def run() -> Any:
+        return check_ocsp(pki.auth.der, pki.ca.der, responder_url="http://ocsp.eid.belgium.be", now=NOW,
+                          http=FakeHttp(answer), allowed_skew=skew, max_age=max_age)
+
+    if not low < offset < high:
+        with pytest.raises(OcspResponseStale):
+            run()
+    elif status is ocsp.OCSPCertStatus.GOOD:
+        assert run().this_update == this_update
+    else:
+        with pytest.raises(CertificateRevoked) as info:
+            run()
+        assert info.value.unknown == (status is ocsp.OCSPCertStatus.UNKNOWN)
+
+
+def _good_answer_for(request: bytes) -> bytes:
+    return build_response(request, issuer=_PKI.ca.cert, responder_cert=_PKI.responder.cert,
+                          responder_key=_PKI.responder.key, nonce="none")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=0, max_value=1, exclude_max=True), st.integers(min_value=1, max_value=255))
+def test_corrupted_good_responses_fail_closed(where: float, flip: int) -> None:
+    """Flipping any byte of a GOOD answer either still verifies (unsigned parts) or raises RevocationError."""
+
+    def answer(body: bytes) -> HttpResponse:
+        good = bytearray(_good_answer_for(body))  # ECDSA signatures vary in length: position is relative
+        good[int(where * len(good))] ^= flip
+        return HttpResponse(200, bytes(good))
+
+    try:
+        result = check_ocsp(_PKI.auth.der, _PKI.ca.der, responder_url="http://ocsp.eid.belgium.be",
+                            http=FakeHttp(answer), nonce=False)
+    except RevocationError:
+        return
+    # Only bytes outside the signed data (e.g. the embedded certificate's unsigned parts) may change.
+    assert result.serial_number == _PKI.auth.cert.serial_number
+
+
+def test_nonce_disabled_per_host(pki: Pki) -> None:
+    with OcspTestServer(_handler(pki, nonce="none")) as server:
+        result = _check(pki, server, nonce_disabled_hosts={"127.0.0.1"})
+        assert not result.nonce_checked
+        request = ocsp.load_der_ocsp_request(server.requests[-1])
+        assert not any(isinstance(e.value, x509.OCSPNonce) for e in request.extensions)
+        with pytest.raises(OcspNonceMismatch):
+            _check(pki, server, nonce_disabled_hosts={"ocsp.eid.belgium.be"})
+        sent = ocsp.load_der_ocsp_request(server.requests[-1])
+        assert len(sent.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce) == 32

@@ -72,7 +72,7 @@ def test_bad_directory_and_files(tmp_path: Path) -> None:
     with pytest.raises(CertificateError, match="no certificates"):
         TrustStore.from_directory(tmp_path)
     (tmp_path / "bad.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-    with pytest.raises(CertificateError, match="bad.pem"):
+    with pytest.raises(CertificateError, match=r"bad\.pem"):
         TrustStore.from_directory(tmp_path)
     cut = tmp_path / "cut.pem"
     cut.write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n")

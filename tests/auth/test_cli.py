@@ -1,0 +1,58 @@
+"""``eid authenticate`` through ``eidlib.cli.main.main``."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+import eidlib
+from eidlib.auth import AuthTokenValidator, generate_nonce
+from eidlib.cli.main import main
+from tests.auth.independent import webeid_token_ok
+
+ORIGIN = "https://portal.example.be"
+
+
+@pytest.mark.parametrize(("profile", "alg"), [("1.7", "RS256"), ("1.8", "ES384")])
+@pytest.mark.parametrize("fmt", ["web-eid:1.0", "web-eid:1.1"])
+def test_authenticate_prints_a_valid_token(
+    profile: str, alg: str, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nonce = generate_nonce()
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    code = main(["--virtual", profile, "authenticate", "--origin", ORIGIN, "--challenge", nonce,
+                 "--pin-stdin", "--format", fmt])
+    out = capsys.readouterr().out
+    assert code == 0
+    token = json.loads(out)
+    assert token["algorithm"] == alg and token["format"] == fmt
+    assert ("unverifiedIntermediateCertificates" in token) == (fmt == "web-eid:1.1")
+    assert webeid_token_ok(out, ORIGIN, nonce)
+    with eidlib.open_card(virtual="1.7" if profile == "1.7" else "1.8") as card:
+        root = card.read_certificates().root
+    assert root
+    if fmt == "web-eid:1.1":
+        assert AuthTokenValidator(ORIGIN, [root], check_revocation=False).validate(out.strip(), nonce)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--origin", "http://x.example", "--challenge", "A" * 44], "1234\n", "https"),
+        (["--origin", ORIGIN + "/path", "--challenge", "A" * 44], "1234\n", "path"),
+        (["--origin", ORIGIN, "--challenge", "short"], "1234\n", "44"),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "12\n", "4 to 12 digits"),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "", "no PIN"),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "9999\n", "wrong PIN"),
+    ],
+)
+def test_errors(args: list[str], stdin: str, message: str, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert main(["--virtual", "1.8", "authenticate", *args, "--pin-stdin"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "9999" not in captured.err

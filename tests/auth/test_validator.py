@@ -1,0 +1,200 @@
+"""Validator checks on a PKI built in the test: purpose, key usage, EKU, configuration, fuzzing."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eidlib.auth import (
+    AuthError,
+    AuthToken,
+    AuthTokenValidator,
+    CertificateNotTrusted,
+    CertificateRevoked,
+    MissingKeyUsage,
+    OcspResponderError,
+    RevocationCheckFailed,
+    WrongPurpose,
+    authenticate,
+    generate_nonce,
+)
+from eidlib.x509 import errors as x509_errors
+from tests.auth.pki import Ca, SoftCard, default_pki, issue_leaf, soft_card
+from tests.auth.webeid_vectors import CITIZEN_CA, ES384, ORIGIN, VALIDATION_TIME
+
+SITE = "https://portal.example.be"
+
+
+def _token_for(card: SoftCard) -> tuple[str, str]:
+    nonce = generate_nonce()
+    return authenticate("1234", challenge=nonce, origin=SITE, token=card).to_json(), nonce
+
+
+def _validator(ca: Ca, **options: Any) -> AuthTokenValidator:
+    options.setdefault("check_revocation", False)
+    return AuthTokenValidator(SITE, [ca.der], **options)
+
+
+def _card_with(cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> SoftCard:
+    return SoftCard(auth_key=key, auth_cert=cert)
+
+
+def test_leaf_without_eku_is_accepted_like_web_eid() -> None:
+    _, ca = default_pki()
+    key = ec.generate_private_key(ec.SECP384R1())
+    card = _card_with(issue_leaf(ca, key, eku=False), key)
+    token, nonce = _token_for(card)
+    assert _validator(ca).validate(token, nonce).surname == "Specimen"
+
+
+def _custom_leaf(ca: Ca, key: ec.EllipticCurvePrivateKey, *, ku: x509.KeyUsage | None,
+                 eku: list[x509.ObjectIdentifier] | None) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "X (Authentication)")]))
+        .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+        .not_valid_after(dt.datetime(2034, 1, 1, tzinfo=dt.timezone.utc))
+    )
+    if ku is not None:
+        builder = builder.add_extension(ku, critical=True)
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+    return builder.sign(ca.key, hashes.SHA384())
+
+
+def _ku(digital_signature: bool, non_repudiation: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature, non_repudiation, False, False, False, False, False, False, False)
+
+
+@pytest.mark.parametrize(
+    ("ku", "eku", "error"),
+    [
+        (None, None, MissingKeyUsage),
+        (_ku(False, True), None, WrongPurpose),
+        (_ku(True, True), None, WrongPurpose),
+        (_ku(True, False), [ExtendedKeyUsageOID.EMAIL_PROTECTION], WrongPurpose),
+        (_ku(True, False), [ExtendedKeyUsageOID.SERVER_AUTH], WrongPurpose),
+    ],
+)
+def test_purpose_checks(ku: x509.KeyUsage | None, eku: list[x509.ObjectIdentifier] | None,
+                        error: type[AuthError]) -> None:
+    _, ca = default_pki()
+    key = ec.generate_private_key(ec.SECP384R1())
+    card = _card_with(_custom_leaf(ca, key, ku=ku, eku=eku), key)
+    token, nonce = _token_for(card)
+    with pytest.raises(error):
+        _validator(ca).validate(token, nonce)
+
+
+def test_certificate_from_another_ca_is_not_trusted() -> None:
+    from tests.auth.pki import make_ca, make_root
+
+    _, ca = default_pki()
+    other_ca = make_ca(make_root("Other Root"), "Other CA")
+    key = ec.generate_private_key(ec.SECP384R1())
+    card = _card_with(issue_leaf(other_ca, key), key)
+    token, nonce = _token_for(card)
+    with pytest.raises(CertificateNotTrusted):
+        _validator(ca).validate(token, nonce)
+    # A self-issued leaf configured as its own "anchor" is no chain either.
+    with pytest.raises(CertificateNotTrusted):
+        AuthTokenValidator(SITE, [card.auth_cert], check_revocation=False).validate(token, nonce)  # type: ignore[list-item]
+
+
+def _raiser(exc: Exception) -> Any:
+    def check(leaf: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> None:
+        raise exc
+
+    return check
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (x509_errors.CertificateRevoked(1, reason="keyCompromise"), CertificateRevoked),
+        (x509_errors.CertificateRevoked(1, unknown=True), CertificateRevoked),
+        (x509_errors.OcspUnavailable("down"), RevocationCheckFailed),
+        (x509_errors.OcspResponseStale("old"), RevocationCheckFailed),
+        (x509_errors.OcspNonceMismatch("replay"), RevocationCheckFailed),
+        (x509_errors.OcspResponderNotAuthorized("rogue"), OcspResponderError),
+        (x509_errors.OcspUrlNotAllowed("ssrf"), RevocationCheckFailed),
+    ],
+)
+def test_ocsp_failures_map_and_fail_closed(raised: Exception, expected: type[AuthError]) -> None:
+    card, _, ca = soft_card("ec")
+    token, nonce = _token_for(card)
+    with pytest.raises(expected) as info:
+        _validator(ca, check_revocation=True, ocsp=_raiser(raised)).validate(token, nonce)
+    if isinstance(raised, x509_errors.CertificateRevoked) and raised.unknown:
+        assert info.value.reason == "unknown"  # type: ignore[attr-defined]
+
+
+def test_ocsp_checker_gets_leaf_and_issuer_and_time() -> None:
+    card, _, ca = soft_card("ec")
+    token, nonce = _token_for(card)
+    seen: list[tuple[x509.Certificate, x509.Certificate, dt.datetime]] = []
+
+    def check(leaf: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> None:
+        seen.append((leaf, issuer, now))
+
+    moment = dt.datetime(2025, 5, 5, tzinfo=dt.timezone.utc)
+    _validator(ca, check_revocation=True, ocsp=check, now=moment).validate(token, nonce)
+    ((leaf, issuer, now),) = seen
+    assert leaf == card.auth_cert and issuer == ca.cert and now == moment
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(ValueError):
+        AuthTokenValidator(SITE, [])
+    with pytest.raises(ValueError):
+        AuthTokenValidator(SITE, [b"not a certificate"])
+    naive = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME.replace(tzinfo=None))
+    assert naive.validate(ES384.text, ES384.nonce)
+
+
+def _mutations() -> st.SearchStrategy[dict[str, Any]]:
+    base = ES384.data
+    cert = base64.b64decode(str(base["unverifiedCertificate"]))
+
+    def flip_cert(positions: list[int]) -> dict[str, Any]:
+        raw = bytearray(cert)
+        for p in positions:
+            raw[p % len(raw)] ^= 0xFF
+        return {**base, "unverifiedCertificate": base64.b64encode(bytes(raw)).decode()}
+
+    def truncate_cert(n: int) -> dict[str, Any]:
+        return {**base, "unverifiedCertificate": base64.b64encode(cert[: n % len(cert) + 1]).decode()}
+
+    return st.one_of(
+        st.lists(st.integers(0, 10_000), min_size=1, max_size=4).map(flip_cert),
+        st.integers(0, 10_000).map(truncate_cert),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mutations())
+def test_fuzzed_certificates_raise_only_auth_errors(token: dict[str, Any]) -> None:
+    validator = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME)
+    if token["unverifiedCertificate"] == ES384.data["unverifiedCertificate"]:  # flips cancelled out
+        assert validator.validate(json.dumps(token), ES384.nonce)
+        return
+    with pytest.raises(AuthError):
+        validator.validate(json.dumps(token), ES384.nonce)
+
+
+def test_token_object_round_trips_through_validator() -> None:
+    token = AuthToken.from_json(ES384.text)
+    validator = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME)
+    assert validator.validate(token.to_dict(), ES384.nonce).national_number == "01050399864"
+    assert validator.validate(token.to_json(), ES384.nonce).national_number == "01050399864"

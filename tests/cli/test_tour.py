@@ -1,0 +1,23 @@
+"""``make demo``: the tour runs on both virtual cards and everything verifies."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.vectors import REPO_ROOT
+
+
+def test_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["tour.py", str(tmp_path)])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(str(REPO_ROOT / "examples" / "tour.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert info.value.code == 0, out
+    assert "summary: everything verified" in out
+    assert out.count("integrity: valid") == 2
+    assert (tmp_path / "photo-1.8.jpg").read_bytes().startswith(b"\xff\xd8")
+    assert (tmp_path / "photo-1.7.jpg").stat().st_size > 1000
