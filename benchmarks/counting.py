@@ -9,9 +9,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from eidlib.apdu.transport import ControlTransport, Transport
-
 from benchmarks.card_model import Exchange
+from eidlib.apdu.transport import ControlTransport, Transport
 
 
 @dataclass

@@ -28,13 +28,21 @@ _session_lock: list[bool] = []
 PCSC_FIXTURES = frozenset({"pcsc_stack", "pcsc_cards", "pcscd_no_card", "pcscd_no_readers", "pcscd_not_running"})
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    uses_pcscd = False
+    # tryfirst: the marker must be there before ``-m`` selects on it.
     for item in items:
-        if PCSC_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        if uses_pcscd(item):
             item.add_marker(pytest.mark.pcsc)
-            uses_pcscd = True
-    if uses_pcscd and not _session_lock:
+
+
+def uses_pcscd(item: pytest.Item) -> bool:
+    """Whether a test needs the machine-wide pcscd (it requests one of the PC/SC fixtures)."""
+    return bool(PCSC_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(uses_pcscd(item) for item in session.items) and not _session_lock:
         # Wait for other test sessions here, outside any test: a wait inside a fixture would count
         # against the per-test timeout. Held until the session ends.
         machine_lock.acquire()

@@ -43,6 +43,7 @@ LOCK_TIMEOUT = float(os.environ.get("EIDLIB_PCSCD_LOCK_TIMEOUT", "1200"))
 STATE_PATH = Path(os.environ.get("EIDLIB_PCSCD_STATE", "/run/eidlib-pcscd.state"))
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 PCSCD_PIDFILE = Path("/run/pcscd/pcscd.pid")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Reader names of the Debian vpcd driver, by slot.
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 #: The default cards: slot 0 holds an applet 1.7 card, slot 1 an applet 1.8 card.
@@ -64,13 +65,18 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie waiting to be reaped counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return not stat[stat.rfind(")") + 2 :].startswith("Z")
 
 
 def _process_name(pid: int) -> str:
@@ -340,6 +346,7 @@ class PcscStack:
         global _active
         if self.running:
             return
+        self.stop()  # what is left of a stack whose pcscd died
         if _active is not None and _active is not self and _active.running:
             raise HarnessError("another PcscStack is running in this process; stop or suspend it first")
         machine_lock.acquire(self.lock_timeout)
@@ -403,7 +410,7 @@ class PcscStack:
             # unshare and sh both exec: the PID recorded is pcscd's own.
             command = ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *command]
         else:
-            print("pcsc harness: no network namespace available; vpcd listens on 0.0.0.0", file=sys.stderr)
+            print("pcsc harness: no private network namespace; vpcd listens on 0.0.0.0", file=sys.stderr)
         with open(log, "wb") as out:
             self._pcscd = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.pcscd_pid = self._pcscd.pid
@@ -463,9 +470,13 @@ class PcscStack:
         if options or slot not in self.cards:
             self.cards[slot] = {**self.cards.get(slot, {}), **_card_options(options)}
         log = self.workdir / f"slot{slot}.log"
+        # The card process imports this checkout's eidlib whatever the caller's working directory.
+        python_path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": python_path}
         with open(log, "ab") as out:
             proc = subprocess.Popen(
-                self._card_command(slot), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                self._card_command(slot), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env, cwd=REPO_ROOT,
             )
         self._card_procs[slot] = proc
         self.card_pids[slot] = proc.pid

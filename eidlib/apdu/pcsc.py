@@ -27,7 +27,7 @@ from eidlib.apdu.errors import (
     TransportError,
 )
 
-Protocol = Literal["any", "T0", "T1"]
+ProtocolName = Literal["any", "T0", "T1"]
 AtrFilter = Callable[[bytes], bool]
 
 _PROTOCOLS: dict[str, int] = {
@@ -236,7 +236,7 @@ class PcscTransport:
         self,
         reader: str | None = None,
         *,
-        protocol: Protocol = "any",
+        protocol: ProtocolName = "any",
         exclusive: bool = False,
         atr_filter: AtrFilter | None = None,
     ) -> None:
@@ -333,7 +333,7 @@ class PcscTransport:
         if self._card is None:
             if self._lost is not None:
                 # Never silently continue with whatever card is inserted now: the caller decides.
-                raise type(self._lost)(f"{self._lost}; call connect() to use a newly inserted card")
+                raise type(self._lost)(f"{self._lost}; the connection is closed, call connect() to open a new one")
             self.connect()
 
     def disconnect(self) -> None:
@@ -569,7 +569,7 @@ class ReaderMonitor:
                 events = self._sync_readers()
             else:
                 events = self._wait(watch, remaining_ms)
-            if remaining_ms == 0:
+            if time.monotonic() >= deadline:
                 break
         return events
 
@@ -593,10 +593,10 @@ class ReaderMonitor:
                 continue
             if name not in self._states:
                 continue
+            self._states[name] = state & ~scard.SCARD_STATE_CHANGED  # the next wait blocks on news only
             if state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE):
                 reader_list_changed = True
                 continue
-            self._states[name] = state & ~scard.SCARD_STATE_CHANGED
             status = _status_from_event(name, state, atr)
             was_present = self._present.get(name, False)
             if status.card_present and not was_present:

@@ -1,5 +1,21 @@
 """Web eID login for the Belgian eID: the client (:func:`authenticate`), the token
-(:class:`AuthToken`), the server-side :class:`AuthTokenValidator` and challenge stores."""
+(:class:`AuthToken`), the server-side :class:`AuthTokenValidator` and challenge stores.
+
+Server::
+
+    validator = AuthTokenValidator("https://portal.example.be", TrustStore.belgium(),
+                                   challenge_store=RedisChallengeStore(redis_client))
+    nonce = validator.issue_challenge(browser_session_id)          # send to the client
+    user = validator.validate_session(token_json, browser_session_id)  # nonce taken out first
+    # -> rotate the session id, start the idle clock; user.national_number, user.level == 500
+
+Client::
+
+    token = authenticate(pin, challenge=nonce, origin="https://portal.example.be")
+    post(token.to_json())
+
+Every failure is an :class:`AuthError` subclass named after the check that failed.
+"""
 
 from __future__ import annotations
 

@@ -30,8 +30,6 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     return (RedisError, OSError)
 
 
-_STORE_ERRORS = _redis_errors()
-
 
 @runtime_checkable
 class ChallengeStore(Protocol):
@@ -148,6 +146,7 @@ class RedisChallengeStore:
         self._prefix = prefix
         self._clock = clock
         self._grace = grace
+        self._errors = _redis_errors()
 
     @property
     def ttl(self) -> float:
@@ -161,7 +160,7 @@ class RedisChallengeStore:
         expires_ms = int((self._clock() + self._ttl) * 1000)
         try:
             self._client.set(key, f"{expires_ms}:{nonce}", px=int((self._ttl + self._grace) * 1000))
-        except _STORE_ERRORS as exc:
+        except self._errors as exc:
             raise ChallengeStoreUnavailable(f"challenge store unavailable: {type(exc).__name__}") from exc
         return nonce
 
@@ -170,7 +169,7 @@ class RedisChallengeStore:
         key = self._prefix + _check_session_id(session_id)
         try:
             value = self._client.getdel(key)
-        except _STORE_ERRORS as exc:
+        except self._errors as exc:
             raise ChallengeStoreUnavailable(f"challenge store unavailable: {type(exc).__name__}") from exc
         if value is None:
             raise NonceNotFound("no challenge for this session (never issued or already used)")

@@ -53,11 +53,13 @@ def authenticate(
     (a blocked PIN raises :class:`~eidlib.card.errors.PinBlocked` without any VERIFY), one VERIFY
     (never retried), the signature of ``H(H(origin) ‖ H(nonce))`` with the authentication key
     (ES384 on applet 1.8, RS256 on 1.7 — chosen from the certificate key), then LOG OFF, also when
-    something failed. A ``bytearray`` PIN is zeroed before returning.
+    something failed. A ``bytearray`` PIN is zeroed before returning (a ``str`` cannot be wiped, so
+    prefer a ``bytearray``).
 
     ``token`` is any :class:`~eidlib.card.token.Token`; by default the first Belgian eID card on
     PC/SC. ``format`` is ``web-eid:1.0`` or ``web-eid:1.1`` (adds the card's CA certificate as
-    ``unverifiedIntermediateCertificates``).
+    ``unverifiedIntermediateCertificates``). ``allow_http_localhost`` admits ``http://localhost``,
+    ``http://127.0.0.1`` and ``http://[::1]`` origins for development portals.
     """
     pin_buffer = _pin_buffer(pin)
     try:

@@ -8,7 +8,10 @@ is one :class:`~eidlib.auth.errors.AuthError` subclass.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -76,6 +79,8 @@ class AuthTokenValidator:
     datetime or a callable). ``allowed_policies`` (e.g. :data:`BELGIAN_AUTH_POLICIES`) requires one
     of those policy OIDs; ``disallowed_policies`` refuses any of those. ``challenge_store`` (default:
     in memory with ``nonce_ttl``) backs :meth:`issue_challenge` and :meth:`validate_session`.
+    Validated paths are remembered (``chain_cache_size`` entries, 0 to disable) and reused only while
+    the validation time lies inside every certificate's validity; revocation is checked every time.
     """
 
     def __init__(
@@ -92,6 +97,7 @@ class AuthTokenValidator:
         nonce_ttl: float = DEFAULT_NONCE_TTL,
         challenge_store: ChallengeStore | None = None,
         allow_http_localhost: bool = False,
+        chain_cache_size: int = 1024,
     ) -> None:
         self.origin = normalize_origin(origin, allow_http_localhost=allow_http_localhost)
         if origin != self.origin:
@@ -111,6 +117,7 @@ class AuthTokenValidator:
         self.challenges: ChallengeStore = (
             challenge_store if challenge_store is not None else MemoryChallengeStore(ttl=nonce_ttl)
         )
+        self._chains = _ChainCache(chain_cache_size)
 
     # --- session helpers -------------------------------------------------------------------------
 
@@ -142,7 +149,11 @@ class AuthTokenValidator:
         intermediates = [
             _load_certificate(c, "intermediate certificate") for c in parsed.unverified_intermediate_certificates
         ]
-        chain = self._check_chain(leaf, intermediates, now)
+        key = _chain_key(parsed)
+        chain = self._chains.get(key, now)
+        if chain is None:
+            chain = self._check_chain(leaf, intermediates, now)
+            self._chains.put(key, chain)
         if self._check_revocation:
             self._check_ocsp(leaf, chain[1], now)
             for index in range(1, len(chain) - 1):  # intermediates below the anchor
@@ -228,6 +239,47 @@ class AuthTokenValidator:
             raise errors.CertificateRevoked(f"intermediate certificate revoked: {exc}", exc.reason) from exc
         except EidError as exc:
             raise errors.RevocationCheckFailed(f"intermediate revocation check failed: {exc}") from exc
+
+
+def _chain_key(token: AuthToken) -> bytes:
+    digest = hashlib.sha256(token.unverified_certificate)
+    for cert in token.unverified_intermediate_certificates:
+        digest.update(len(cert).to_bytes(4, "big") + cert)
+    return digest.digest()
+
+
+class _ChainCache:
+    """Positive chain-validation results, bounded (LRU) and thread-safe.
+
+    A path validated for one instant stays valid for any instant inside the validity of all its
+    certificates (the anchors are fixed per validator); outside that window the entry is ignored.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[bytes, list[x509.Certificate]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes, now: dt.datetime) -> list[x509.Certificate] | None:
+        if self._size <= 0:
+            return None
+        with self._lock:
+            chain = self._entries.get(key)
+            if chain is None:
+                return None
+            self._entries.move_to_end(key)
+        if all(c.not_valid_before_utc <= now <= c.not_valid_after_utc for c in chain):
+            return chain
+        return None
+
+    def put(self, key: bytes, chain: list[x509.Certificate]) -> None:
+        if self._size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = chain
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
 
 
 def _load_anchor(cert: bytes | x509.Certificate) -> x509.Certificate:

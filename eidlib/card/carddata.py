@@ -84,10 +84,6 @@ class CardData:
         """True when the applet life cycle is "personalised" (``0F``)."""
         return self.applet_life_cycle == LIFE_CYCLE_PERSONALISED
 
-    def with_pin_tries(self, tries: int | None) -> CardData:
-        """A copy with another PIN counter (from a fresh extended read)."""
-        return CardData(**{**self.__dict__, "pin_tries_left": tries})
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields keyed by the eid-mw ``carddata_*`` labels (spec §7.2)."""
         return {

@@ -62,11 +62,6 @@ def get_response(available: int) -> CommandAPDU:
     return _GET_RESPONSES[available & 0xFF]
 
 
-def pso_cds(payload: bytes) -> CommandAPDU:
-    """PSO: COMPUTE DIGITAL SIGNATURE, sent without Le: the card answers ``61xx``."""
-    return CommandAPDU(0x00, Ins.PSO, 0x9E, 0x9A, payload)
-
-
 def internal_authenticate(algorithm: int, challenge: bytes) -> CommandAPDU:
     """INTERNAL AUTHENTICATE with the basic key ``81``, challenge in tag ``94``."""
     data = bytes((CHALLENGE_TAG, len(challenge))) + challenge

@@ -142,7 +142,6 @@ class BeidCard:
 
     def open(self) -> BeidCard:
         """Connect, select the BELPIC applet and read the card data (raises :class:`NotABeidCard`)."""
-        self._transport.connect()
         with self._session():
             pass
         return self

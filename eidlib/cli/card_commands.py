@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eidlib.card.errors import CardError, IntegrityError, NotSupported, PinFormatError
+from eidlib.card.errors import IntegrityError, NotSupported, PinFormatError
 from eidlib.card.session import BeidCard
 from eidlib.card.token import Token
 from eidlib.cli.source import is_real_reader, open_source
@@ -312,7 +312,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
                 with open_card(name) as card:
                     entry.update(_diagnose_card(card))
-            except (EidError, CardError) as exc:
+            except EidError as exc:
                 entry["error"] = str(exc)
                 problems.append(f"{name}: {exc}")
             cards.append(entry)

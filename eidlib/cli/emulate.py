@@ -11,6 +11,7 @@ process: see :class:`eidlib.emulator.vpcd.ControlServer` for the requests.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -111,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eid-emulate")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["emulate", *(sys.argv[1:] if argv is None else argv)])
+    # Card insertions, removals and power events, with times: what a test log needs.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
         return run(args)
     except EidError as exc:

@@ -29,6 +29,7 @@ def register(subparsers: Any) -> None:
     sign.add_argument("--key", choices=("signature", "authentication"), default="signature")
     sign.add_argument("--hash", choices=_HASHES, default="sha256")
     sign.add_argument("--no-chain", action="store_true", help="embed only the signer certificate")
+    sign.add_argument("--pss", action="store_true", help="RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)")
     entry = sign.add_mutually_exclusive_group()
     entry.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
     entry.add_argument(
@@ -53,7 +54,8 @@ def run_sign(args: argparse.Namespace) -> int:
     pin = _read_pin(args)
     with open_source(args) as token:
         signature = sign_file_cms(
-            token, args.file, key=args.key, pin=pin, hash=args.hash, include_chain=not args.no_chain
+            token, args.file, key=args.key, pin=pin, hash=args.hash, include_chain=not args.no_chain,
+            padding="pss" if args.pss else "pkcs1v15",
         )
     output.write_bytes(signature)
     if args.json:

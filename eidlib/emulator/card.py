@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 
 from eidlib.apdu.status import SW
+from eidlib.emulator.commands import CLA_ISO, CLA_PROPRIETARY, Ins
 from eidlib.emulator.faults import Faults
 from eidlib.emulator.filesystem import DF_BELPIC, DF_ID, FileSystem, build_filesystem
 from eidlib.emulator.image import CardImage, Profile
@@ -44,23 +45,8 @@ _DEFAULT_CHIP_INFO = bytes.fromhex("D000480101")
 LIFE_CYCLE_PERSONALISED = 0x0F
 LIFE_CYCLE_NOT_ISSUED = 0x07
 
-CLA_ISO = 0x00
-CLA_PROPRIETARY = 0x80
-INS_SELECT = 0xA4
-INS_READ_BINARY = 0xB0
-INS_READ_RECORD = 0xB2
-INS_GET_RESPONSE = 0xC0
-INS_VERIFY = 0x20
-INS_CHANGE_REFERENCE_DATA = 0x24
-INS_RESET_RETRY_COUNTER = 0x2C
-INS_MSE = 0x22
-INS_PSO = 0x2A
-INS_INTERNAL_AUTHENTICATE = 0x88
-INS_GET_CHALLENGE = 0x84
-INS_GET_CARD_DATA = 0xE4
-INS_LOG_OFF = 0xE6
 #: The commands a card whose applet is not activated still answers; the rest get 6D00.
-_PRE_ISSUANCE_INS = frozenset((INS_SELECT, INS_GET_RESPONSE, INS_GET_CARD_DATA))
+_PRE_ISSUANCE_INS = frozenset((Ins.SELECT, Ins.GET_RESPONSE, Ins.GET_CARD_DATA))
 
 _SHORT_LE_MAX = 256
 _TLV_FILES = frozenset((0x4031, 0x4033))
@@ -151,21 +137,21 @@ class VirtualCard:
         self._algorithms = RSA_ALGORITHMS if self.profile == "1.7" else frozenset(EC_HASH_LENGTHS)
         self._card_data = self._build_card_data()
         self._handlers: dict[int, tuple[int, Handler]] = {
-            INS_SELECT: (CLA_ISO, self._select),
-            INS_READ_BINARY: (CLA_ISO, self._read_binary),
-            INS_GET_RESPONSE: (CLA_ISO, self._get_response),
-            INS_VERIFY: (CLA_ISO, self._verify),
-            INS_CHANGE_REFERENCE_DATA: (CLA_ISO, self._change_reference_data),
-            INS_RESET_RETRY_COUNTER: (CLA_ISO, self._reset_retry_counter),
-            INS_MSE: (CLA_ISO, self._mse_set),
-            INS_PSO: (CLA_ISO, self._pso),
-            INS_GET_CHALLENGE: (CLA_ISO, self._get_challenge),
-            INS_GET_CARD_DATA: (CLA_PROPRIETARY, self._get_card_data),
-            INS_LOG_OFF: (CLA_PROPRIETARY, self._log_off),
+            Ins.SELECT: (CLA_ISO, self._select),
+            Ins.READ_BINARY: (CLA_ISO, self._read_binary),
+            Ins.GET_RESPONSE: (CLA_ISO, self._get_response),
+            Ins.VERIFY: (CLA_ISO, self._verify),
+            Ins.CHANGE_REFERENCE_DATA: (CLA_ISO, self._change_reference_data),
+            Ins.RESET_RETRY_COUNTER: (CLA_ISO, self._reset_retry_counter),
+            Ins.MSE: (CLA_ISO, self._mse_set),
+            Ins.PSO: (CLA_ISO, self._pso),
+            Ins.GET_CHALLENGE: (CLA_ISO, self._get_challenge),
+            Ins.GET_CARD_DATA: (CLA_PROPRIETARY, self._get_card_data),
+            Ins.LOG_OFF: (CLA_PROPRIETARY, self._log_off),
+            Ins.INTERNAL_AUTHENTICATE: (CLA_ISO, self._internal_authenticate),
         }
         if self.profile == "1.8":
-            self._handlers[INS_INTERNAL_AUTHENTICATE] = (CLA_ISO, self._internal_authenticate)
-            self._handlers[INS_READ_RECORD] = (CLA_PROPRIETARY, self._read_record)
+            self._handlers[Ins.READ_RECORD] = (CLA_PROPRIETARY, self._read_record)
 
     # -- session --------------------------------------------------------------------------
 
@@ -229,7 +215,7 @@ class VirtualCard:
             return WRONG_LENGTH
         cla, ins, p1, p2 = raw[0], raw[1], raw[2], raw[3]
         self.security.before_command(ins)
-        if ins != INS_GET_RESPONSE:
+        if ins != Ins.GET_RESPONSE:
             self._pending = None  # T=0: response data is lost once another command comes
         faults = self.faults
         if faults.armed:
@@ -422,14 +408,18 @@ class VirtualCard:
 
     def _internal_authenticate(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         signer = self._signers.get(KeyRef.BASIC)
-        if p2 != KeyRef.BASIC or not isinstance(signer, EcSigner):
+        if p2 != KeyRef.BASIC or signer is None:
             return REFERENCE_NOT_FOUND
-        length = INTERNAL_AUTH_LENGTHS.get(p1)
+        if isinstance(signer, EcSigner):
+            length = INTERNAL_AUTH_LENGTHS.get(p1)
+        else:
+            # 1.7 (RSA basic key): RM17 gives no challenge sizes; anything PKCS#1 type 1 can pad.
+            length = len(data) - 2 if 0 < len(data) - 2 <= signer.size - 11 else None
         if length is None or len(data) != length + 2 or data[0] != 0x94 or data[1] != length:
             return INCORRECT_DATA
         if not self.security.internal_auth_allowed():
             return CONDITIONS_NOT_SATISFIED
-        signature = signer.sign_digest(bytes(data[2:]))
+        signature = signer.authenticate(bytes(data[2:]))
         self.security.internal_auth_done()
         self._pending = signature
         return _more_data(len(signature))

@@ -31,6 +31,8 @@ class Faults:
         self._fs = filesystem
         self.removed = False
         self.mute = False
+        #: How many times the card was pulled out; a transport compares it to notice a swap.
+        self.removals = 0
         self._remove_countdown: int | None = None
         self._mute_countdown: int | None = None
         self._forced: dict[int, ForcedStatus] = {}
@@ -46,8 +48,13 @@ class Faults:
             raise EmulatorError("the APDU count must be >= 0")
         self._remove_countdown = apdus
         if apdus == 0:
-            self._remove_countdown = None
+            self._pull_out()
+
+    def _pull_out(self) -> None:
+        self._remove_countdown = None
+        if not self.removed:
             self.removed = True
+            self.removals += 1
 
     def insert(self) -> None:
         """Put a removed card back (it is unpowered until the next connect)."""
@@ -122,8 +129,7 @@ class Faults:
         if self._remove_countdown is not None:
             self._remove_countdown -= 1
             if self._remove_countdown <= 0:
-                self._remove_countdown = None
-                self.removed = True
+                self._pull_out()
         if self._mute_countdown is not None:
             self._mute_countdown -= 1
             if self._mute_countdown <= 0:

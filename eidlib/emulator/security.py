@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from eidlib.apdu.status import SW
+from eidlib.emulator.commands import Ins
 from eidlib.emulator.errors import EmulatorError
 
 PIN_TRIES = 3
@@ -33,15 +34,9 @@ MAX_PIN_DIGITS = 12
 #: INTERNAL AUTHENTICATE is blocked after this many uses until a successful VERIFY (RM18 §5.2).
 INTERNAL_AUTH_LIMIT = 5000
 
-INS_VERIFY = 0x20
-INS_CHANGE_REFERENCE_DATA = 0x24
-INS_MSE = 0x22
-INS_PSO = 0x2A
-INS_INTERNAL_AUTHENTICATE = 0x88
-INS_LOG_OFF = 0xE6
 #: Commands that void a pending non-repudiation verify when they come between VERIFY and PSO.
-_VOIDING_INS = frozenset((INS_VERIFY, INS_CHANGE_REFERENCE_DATA, INS_MSE, INS_LOG_OFF,
-                          INS_INTERNAL_AUTHENTICATE))
+_VOIDING_INS = frozenset((Ins.VERIFY, Ins.CHANGE_REFERENCE_DATA, Ins.MSE, Ins.LOG_OFF,
+                          Ins.INTERNAL_AUTHENTICATE))
 
 
 class KeyRef(IntEnum):
@@ -131,7 +126,7 @@ class SecurityState:
     def before_command(self, ins: int) -> None:
         """Account for one more command between a non-repudiation VERIFY and its PSO."""
         credit = self.nonrep_credit
-        if credit is None or ins == INS_PSO:
+        if credit is None or ins == Ins.PSO:
             return
         if credit == 0 or ins in _VOIDING_INS:
             self.nonrep_credit = None

@@ -98,6 +98,10 @@ class RsaSigner:
                 return SW.OK, self.key.sign(data[len(prefix):], padding.PKCS1v15(), utils.Prehashed(algorithm))
         return SW.OK, self.raw_pkcs1(data)
 
+    def authenticate(self, challenge: bytes) -> bytes:
+        """INTERNAL AUTHENTICATE on 1.7: the challenge padded as PKCS#1 v1.5 type 1 and signed."""
+        return self.raw_pkcs1(challenge)
+
     def raw_pkcs1(self, data: bytes) -> bytes:
         """PKCS#1 v1.5 type-1 padding of ``data`` and the RSA private operation (CRT)."""
         encoded = b"\x00\x01" + b"\xff" * (self.size - len(data) - 3) + b"\x00" + data
@@ -126,6 +130,10 @@ class EcSigner:
         if len(data) not in lengths:
             return _REFUSED_LENGTH
         return SW.OK, self.sign_digest(data)
+
+    def authenticate(self, challenge: bytes) -> bytes:
+        """INTERNAL AUTHENTICATE on 1.8: the challenge is signed as a digest."""
+        return self.sign_digest(challenge)
 
     def sign_digest(self, digest: bytes) -> bytes:
         """ECDSA over ``digest`` taken as the hash (no hashing on the card)."""

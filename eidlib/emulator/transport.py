@@ -30,6 +30,7 @@ class VirtualTransport:
     def __init__(self, card: VirtualCard) -> None:
         self.card = card
         self.connected = False
+        self._removals = card.faults.removals
         self._lock = threading.RLock()
 
     @property
@@ -44,6 +45,7 @@ class VirtualTransport:
         if not self.connected:
             self.card.power_on()
             self.connected = True
+            self._removals = self.card.faults.removals
 
     def disconnect(self) -> None:
         """Power the card off (every PIN right is dropped)."""
@@ -58,6 +60,11 @@ class VirtualTransport:
             if card.faults.removed:
                 raise CardRemovedError("the virtual card was removed")
             raise ProtocolError("the virtual reader is not connected")
+        if card.faults.removals != self._removals:
+            # Pulled out (and maybe put back) since connect: the session is gone, as with PC/SC.
+            self.connected = False
+            card.power_off()
+            raise CardRemovedError("the virtual card was removed")
         answer = card.process(raw)
         if answer:
             return answer

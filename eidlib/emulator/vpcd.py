@@ -150,6 +150,8 @@ class VpcdClient:
         self.retry_min = retry_min
         self.retry_max = retry_max
         self._lock = threading.RLock()
+        #: Held while the card object handles a frame: take it to touch the card from another thread.
+        self.card_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._present = True
@@ -299,7 +301,8 @@ class VpcdClient:
                 if card_absent(self._card):
                     self._pull_out("an injected fault")
                     return
-                reply = self._answer(frame)
+                with self.card_lock:
+                    reply = self._answer(frame)
                 if reply is not None:
                     try:
                         sock.sendall(encode_frame(reply))
@@ -360,6 +363,9 @@ class VpcdClient:
                 card.reset()
             else:
                 logger.warning("vpcd sent unknown control byte %02X", control)
+                return None
+            # Power events end the card's session state: worth a line when a test wonders why.
+            logger.info("vpcd: %s", Control(control).name.lower().replace("_", " "))
         except Exception:
             logger.exception("card failed on control byte %02X", control)
         return None
@@ -376,7 +382,7 @@ class ControlServer:
     Each request is one JSON object per line with an ``op``; each answer is one JSON line,
     ``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``. Operations:
 
-    * ``status`` → ``present``, ``connected``, ``connections``, ``apdus``, ``options``
+    * ``status`` → ``present``, ``connected``, ``connections``, ``apdus``, ``options`` (PIN masked)
     * ``remove`` → the card leaves the reader
     * ``insert`` (``fresh``: bool) → the card comes back; ``fresh`` builds a new card from the
       current options (PIN counter and all state reset)
@@ -454,7 +460,8 @@ class ControlServer:
             if not isinstance(request, dict) or not isinstance(request.get("op"), str):
                 raise VpcdError("a request is a JSON object with a string 'op'")
             return {"ok": True, **self.handle(request)}
-        except (ValueError, TypeError, AttributeError, EidError) as exc:
+        except Exception as exc:
+            # Whatever a request triggers in the card goes back to the requester, never kills the server.
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
     def handle(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -467,7 +474,8 @@ class ControlServer:
                 "connected": client.connected,
                 "connections": client.connections,
                 "apdus": client.apdus,
-                "options": self.options,
+                # The card's PIN stays out of answers, as out of any log.
+                "options": {k: ("****" if k == "pin" else v) for k, v in self.options.items()},
             }
         if op == "remove":
             client.remove()
@@ -485,18 +493,21 @@ class ControlServer:
             target = getattr(client.card, "faults", None)
             if target is None:
                 raise VpcdError("this card has no fault injection (card.faults)")
-            result = self._call(target, request)
+            with client.card_lock:
+                result = self._call(target, request)
             client.wake()
             return {"result": result}
         if op == "call":
-            return {"result": self._call(client.card, request)}
+            with client.card_lock:
+                return {"result": self._call(client.card, request)}
         if op == "get":
             name = request.get("name")
             if not isinstance(name, str) or not name or name.startswith("_"):
                 raise VpcdError("'name' must be a public attribute name")
             if not hasattr(client.card, name):
                 raise VpcdError(f"{type(client.card).__name__} has no attribute {name!r}")
-            return {"value": _jsonable(getattr(client.card, name))}
+            with client.card_lock:
+                return {"value": _jsonable(getattr(client.card, name))}
         raise VpcdError(f"unknown op {op!r}")
 
     def _new_card(self, options: Mapping[str, Any]) -> ServedCard:

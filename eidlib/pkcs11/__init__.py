@@ -1,5 +1,16 @@
 """PKCS#11 layer of eidlib: :class:`Pkcs11Token`, the :class:`~eidlib.card.token.Token` surface over any
-PKCS#11 module (the official eID module, OpenSC, SoftHSM2), opened with :func:`open_token`."""
+PKCS#11 module (the official eID module, OpenSC, SoftHSM2), opened with :func:`open_token`::
+
+    from eidlib.pkcs11 import open_token
+
+    with open_token() as token:            # EIDLIB_PKCS11_MODULE, else libbeidpkcs11, else OpenSC
+        token.verify_pin("1234")           # C_Login; WrongPin / PinBlocked / PinFormatError
+        certificates = token.read_certificates()
+        signature = token.sign(b"data")    # CKM_SHA256_RSA_PKCS, or ECDSA raw r || s on P-384
+
+Every ``CKR_*`` value becomes a typed error (:mod:`eidlib.pkcs11.errors`); the raw value stays on
+``error.__cause__`` (a :class:`Pkcs11Error` with ``rv`` and ``function``).
+"""
 
 from eidlib.pkcs11.errors import (
     InvalidDigest,

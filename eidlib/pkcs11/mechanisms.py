@@ -15,7 +15,8 @@ from typing import Protocol
 
 import PyKCS11
 
-from eidlib.card.errors import NotSupported
+from eidlib.card.ecdsa import ecdsa_der_to_raw
+from eidlib.card.errors import CardDataError, NotSupported
 from eidlib.card.token import HashName, PaddingName
 from eidlib.pkcs11.errors import InvalidDigest
 
@@ -171,3 +172,19 @@ def plan_signature(
     if PyKCS11.CKM_RSA_PKCS in available:
         return SignPlan(PyKCS11.CKM_RSA_PKCS, hash, False, True, False)
     raise NotSupported(f"the module offers no RSA PKCS#1 v1.5 mechanism usable with {hash.name}")
+
+
+def raw_ecdsa_signature(signature: bytes, size: int | None) -> bytes:
+    """The token's ECDSA output as raw ``r || s`` (``size`` bytes each when the curve is known).
+
+    PKCS#11 defines raw output; a DER ``Ecdsa-Sig-Value`` from a non-conforming module is converted.
+    """
+    if size is None:
+        if not signature or len(signature) % 2:
+            raise CardDataError(f"ECDSA signature of odd or zero length {len(signature)}")
+        return signature
+    if len(signature) == 2 * size:
+        return signature
+    if signature[:1] == b"\x30":
+        return ecdsa_der_to_raw(signature, size)
+    raise CardDataError(f"ECDSA signature of {len(signature)} bytes, expected {2 * size}")

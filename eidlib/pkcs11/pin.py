@@ -36,20 +36,30 @@ class PinRule:
         high = max_length if 0 < max_length < 0xFFFFFFFF else 255
         return cls(low, max(low, high), False)
 
-    def check(self, pin: str) -> None:
-        """Raise :class:`PinFormatError` (without the PIN in it) unless ``pin`` fits the rule."""
-        if not isinstance(pin, str):
-            raise PinFormatError("the PIN must be a string")
+    def check(self, pin: str | bytearray) -> None:
+        """Raise :class:`PinFormatError` (without the PIN in it) unless ``pin`` fits the rule.
+
+        A ``bytearray`` PIN holds the PIN's UTF-8 (ASCII digits for BELPIC) and lets the caller wipe it.
+        """
+        if isinstance(pin, bytearray):
+            digits = all(0x30 <= b <= 0x39 for b in pin)
+        elif isinstance(pin, str):
+            digits = pin.isascii() and pin.isdigit()
+        else:
+            raise PinFormatError("the PIN must be a string or a bytearray")
         if not self.min_length <= len(pin) <= self.max_length:
             raise PinFormatError(f"the PIN must have {self.min_length} to {self.max_length} characters")
-        if self.digits_only and not (pin.isascii() and pin.isdigit()):
+        if self.digits_only and not digits:
             raise PinFormatError("the PIN must consist of digits only")
 
 
 @contextmanager
-def native_pin(pin: str) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
-    """A native byte vector holding ``pin`` (UTF-8), zeroed with its ``bytearray`` source on exit."""
-    source = bytearray(pin.encode("utf-8"))
+def native_pin(pin: str | bytearray) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
+    """A native byte vector holding ``pin`` (UTF-8), zeroed with its ``bytearray`` copy on exit.
+
+    The caller's own ``bytearray`` is left alone (its owner wipes it).
+    """
+    source = bytearray(pin) if isinstance(pin, bytearray) else bytearray(pin.encode("utf-8"))
     buffer = PyKCS11.LowLevel.ckbytelist(len(source))
     try:
         for index, value in enumerate(source):
@@ -62,7 +72,7 @@ def native_pin(pin: str) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
 
 
 def login_with(
-    call: Callable[[PyKCS11.LowLevel.ckbytelist], int], pin: str | None
+    call: Callable[[PyKCS11.LowLevel.ckbytelist], int], pin: str | bytearray | None
 ) -> int:
     """Run ``call`` (a ``C_Login`` closure) with ``pin`` in a wiped native buffer, or an empty one for
     a protected authentication path (PIN pad / module dialog). Returns the ``CKR_*`` value."""

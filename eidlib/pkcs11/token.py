@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import PyKCS11
 import PyKCS11.LowLevel
 
-from eidlib.card.ecdsa import ecdsa_der_to_raw
-from eidlib.card.errors import CardDataError, NotSupported, PinRequired
+from eidlib.card.errors import NotSupported, PinRequired
 from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.errors import EidError
 from eidlib.pkcs11 import objects
 from eidlib.pkcs11.errors import (
     ObjectNotFound,
@@ -30,7 +30,14 @@ from eidlib.pkcs11.errors import (
     error_for,
     raise_for,
 )
-from eidlib.pkcs11.mechanisms import KeyKind, SignPlan, hash_spec, mechanism_name, plan_signature
+from eidlib.pkcs11.mechanisms import (
+    KeyKind,
+    SignPlan,
+    hash_spec,
+    mechanism_name,
+    plan_signature,
+    raw_ecdsa_signature,
+)
 from eidlib.pkcs11.module import find_module
 from eidlib.pkcs11.pin import PinRule, login_with
 
@@ -113,7 +120,11 @@ class Pkcs11Token:
         self._logged_in = False
         self._mechanisms: frozenset[int] | None = None
         self._session = self._call("C_OpenSession", lambda: lib.openSession(slot))
-        self.info = self._token_info()
+        try:
+            self.info = self._token_info()
+        except BaseException:
+            self.close()
+            raise
         self.pin_rule = PinRule.for_token(
             belpic=objects.is_belpic_label(self.info.label),
             min_length=self.info.min_pin_length,
@@ -131,15 +142,20 @@ class Pkcs11Token:
         self.close()
 
     def close(self) -> None:
-        """Log out (when this object logged in) and close the session. Safe to call twice."""
+        """Log out (when this object logged in), close the session and release the module (``C_Finalize``
+        once no other token of this process uses it). Safe to call twice."""
         session, self._session = self._session, None
         if session is None:
             return
         lib = self._lib.lib
         if self._logged_in:
             self._logged_in = False
-            lib.C_Logout(session.session)  # the session ends next anyway; a removed token is fine here
+            lib.C_Logout(session.session)
+        # return values ignored on purpose: a token removed meanwhile cannot fail its own clean-up
         lib.C_CloseSession(session.session)
+        # Unload now rather than whenever the garbage collector runs: a module finalised later (OpenSC
+        # disconnecting from pcscd) could disturb another program's card session at a random moment.
+        self._lib.unload()
 
     @property
     def protected_authentication_path(self) -> bool:
@@ -180,7 +196,7 @@ class Pkcs11Token:
     def _tries_left_quietly(self) -> int | None:
         try:
             return self.pin_tries_left()
-        except Exception:  # asked while building another error: the first failure is what counts
+        except EidError:  # asked while building another error: the first failure is what counts
             return None
 
     def _find(self, template: Sequence[tuple[int, Any]]) -> list[Any]:
@@ -224,9 +240,10 @@ class Pkcs11Token:
 
     # ----------------------------------------------------------------- PIN
 
-    def verify_pin(self, pin: str | None) -> None:
+    def verify_pin(self, pin: str | bytearray | None) -> None:
         """``C_Login`` as the user. ``None`` uses the PIN pad or the module's own dialog when the token
-        has a protected authentication path. Never retried; the PIN is checked first and wiped after."""
+        has a protected authentication path. Never retried; the PIN is checked first, and the native
+        copy handed to the module is wiped after (a ``bytearray`` PIN avoids an immutable copy)."""
         session = self._handle()
         if pin is None:
             if not self.info.protected_authentication_path:
@@ -234,14 +251,13 @@ class Pkcs11Token:
         else:
             self.pin_rule.check(pin)
         lib = self._lib.lib
-        if self._logged_in:
-            # log out first so that this call really checks the PIN given now
-            self._logged_in = False
-            raise_for(lib.C_Logout(session.session), "C_Logout")
+        # Log out first, whoever logged in: login state is shared by every session of the process, and
+        # the official module answers a second C_Login with CKR_OK without checking anything.
+        self._logged_in = False
+        rv = lib.C_Logout(session.session)
+        if rv != PyKCS11.CKR_USER_NOT_LOGGED_IN:
+            raise_for(rv, "C_Logout")
         rv = login_with(lambda buffer: int(lib.C_Login(session.session, PyKCS11.CKU_USER, buffer)), pin)
-        if rv == PyKCS11.CKR_USER_ALREADY_LOGGED_IN:
-            # another session of this application is logged in: the token is unlocked already
-            rv = PyKCS11.CKR_OK
         raise_for(rv, "C_Login", tries_left=self._tries_left_quietly)
         self._logged_in = True
 
@@ -380,7 +396,7 @@ class Pkcs11Token:
         *,
         key: KeyName = "authentication",
         hash: HashName | None = None,
-        pin: str | None = None,
+        pin: str | bytearray | None = None,
         prehashed: bool = False,
         padding: PaddingName = "pkcs1v15",
     ) -> bytes:
@@ -409,11 +425,11 @@ class Pkcs11Token:
                 ) from exc.__cause__
             raise
         if private.kind is KeyKind.EC:
-            return self._raw_ecdsa(signature, private.coordinate_size)
+            return raw_ecdsa_signature(signature, private.coordinate_size)
         return signature
 
     def _sign_once(
-        self, private: PrivateKey, plan: SignPlan, payload: bytes, context_pin: str | None
+        self, private: PrivateKey, plan: SignPlan, payload: bytes, context_pin: str | bytearray | None
     ) -> bytes:
         session = self._handle()
         lib = self._lib.lib
@@ -447,18 +463,6 @@ class Pkcs11Token:
             self._lib.lib.C_CloseSession(old.session)
         self._session = self._call("C_OpenSession", lambda: self._lib.openSession(self.slot))
 
-    @staticmethod
-    def _raw_ecdsa(signature: bytes, size: int | None) -> bytes:
-        if size is None:
-            if not signature or len(signature) % 2:
-                raise CardDataError(f"ECDSA signature of odd length {len(signature)}")
-            return signature
-        if len(signature) == 2 * size:
-            return signature
-        if signature[:1] == b"\x30":
-            return ecdsa_der_to_raw(signature, size)
-        raise CardDataError(f"ECDSA signature of {len(signature)} bytes, expected {2 * size}")
-
 
 def _slot_labels(lib: PyKCS11.PyKCS11Lib, slots: Sequence[int]) -> Iterator[tuple[int, str, str]]:
     """(slot, token label, slot description) of each slot; the description is the PC/SC reader name."""
@@ -476,7 +480,11 @@ def _loaded(path: str) -> Iterator[PyKCS11.PyKCS11Lib]:
         lib.load(path)
     except PyKCS11.PyKCS11Error as exc:
         raise Pkcs11ModuleLoadError(path, str(exc)) from None
-    yield lib
+    try:
+        yield lib
+    except BaseException:
+        lib.unload()  # no token took the module over: release it now (see Pkcs11Token.close)
+        raise
 
 
 def open_token(

@@ -2,8 +2,9 @@
 
 The signed attributes are content-type, message-digest, signing-time and ESS signing-certificate-v2
 (RFC 5035, binding the signer's certificate); the signer certificate and, by default, the CA and root
-certificates are embedded. RSA signatures are PKCS#1 v1.5; ECDSA signatures are stored DER-encoded, as
-CMS requires (the token returns raw ``r || s``). The result verifies with
+certificates are embedded. RSA signatures are PKCS#1 v1.5 (or RSASSA-PSS on request); ECDSA signatures
+are stored DER-encoded, as CMS requires (the token returns raw ``r || s``). Every signature is verified
+against the embedded certificate before it is returned. The result verifies with
 ``openssl cms -verify -binary -inform DER -content FILE -CAfile root.pem``.
 """
 
@@ -18,11 +19,12 @@ from asn1crypto import algos, cms, core, tsp, x509
 from cryptography import x509 as cx509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 
 from eidlib.card.ecdsa import ecdsa_raw_to_der
 from eidlib.card.errors import NotSupported
-from eidlib.card.token import HashName, KeyName, Token
+from eidlib.card.token import HashName, KeyName, PaddingName, Token
 from eidlib.errors import EidError
 
 #: cryptography hash classes by eidlib hash name (for the self-check after signing).
@@ -70,21 +72,47 @@ def _signing_certificate_v2(certificate: x509.Certificate, hash: str) -> tsp.Sig
     return tsp.SigningCertificateV2({"certs": [ess_id]})
 
 
-def _signature_algorithm(key_algorithm: str, hash: str) -> algos.SignedDigestAlgorithm:
+def _time(when: dt.datetime) -> cms.Time:
+    # RFC 5652 §11.3: UTCTime for 1950 to 2049, GeneralizedTime otherwise
+    if 1950 <= when.year < 2050:
+        return cms.Time({"utc_time": core.UTCTime(when)})
+    return cms.Time({"generalized_time": core.GeneralizedTime(when)})
+
+
+def _signature_algorithm(key_algorithm: str, hash: str, padding_name: PaddingName) -> algos.SignedDigestAlgorithm:
+    if key_algorithm == "rsa" and padding_name == "pss":
+        # RFC 4056: MGF1 with the same hash, salt as long as the digest, trailer 0xBC
+        return algos.SignedDigestAlgorithm(
+            {
+                "algorithm": "rsassa_pss",
+                "parameters": algos.RSASSAPSSParams(
+                    {
+                        "hash_algorithm": {"algorithm": hash},
+                        "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": hash}},
+                        "salt_length": _HASHES[hash].digest_size,
+                    }
+                ),
+            }
+        )
     if key_algorithm == "rsa":
         return algos.SignedDigestAlgorithm({"algorithm": "rsassa_pkcs1v15"})
-    if key_algorithm == "ec":
+    if key_algorithm == "ec" and padding_name == "pkcs1v15":
         return algos.SignedDigestAlgorithm({"algorithm": f"{hash}_ecdsa"})
-    raise NotSupported(f"CMS signing with a {key_algorithm} key is not supported")
+    raise NotSupported(f"CMS signing with a {key_algorithm} key and {padding_name} padding is not supported")
 
 
-def _self_check(certificate_der: bytes, signature: bytes, signed: bytes, hash: str) -> None:
+def _self_check(certificate_der: bytes, signature: bytes, signed: bytes, hash: str, padding_name: PaddingName) -> None:
     """Fail closed: a signature that does not verify with the embedded certificate is never returned."""
     public = cx509.load_der_x509_certificate(certificate_der).public_key()
     algorithm = _HASHES[hash]()
     try:
         if isinstance(public, rsa.RSAPublicKey):
-            public.verify(signature, signed, padding.PKCS1v15(), algorithm)
+            pad: rsa_padding.AsymmetricPadding = (
+                rsa_padding.PSS(rsa_padding.MGF1(algorithm), algorithm.digest_size)
+                if padding_name == "pss"
+                else rsa_padding.PKCS1v15()
+            )
+            public.verify(signature, signed, pad, algorithm)
         elif isinstance(public, ec.EllipticCurvePublicKey):
             public.verify(signature, signed, ec.ECDSA(algorithm))
         else:
@@ -102,11 +130,13 @@ def sign_file_cms(
     hash: HashName = "sha256",
     include_chain: bool = True,
     signing_time: dt.datetime | None = None,
+    padding: PaddingName = "pkcs1v15",
 ) -> bytes:
     """A DER ``ContentInfo`` holding a detached CMS SignedData over the file (or bytes).
 
     ``key`` picks the token key (the non-repudiation "signature" key by default) and its certificate;
     ``include_chain`` embeds the CA and root certificates too. ``signing_time`` defaults to now (UTC).
+    ``padding="pss"`` makes an RSASSA-PSS signature (RSA keys only).
     """
     if hash not in _HASHES:
         raise NotSupported(f"unknown hash {hash!r}")
@@ -122,7 +152,7 @@ def sign_file_cms(
     signed_attrs = cms.CMSAttributes(
         [
             cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
-            cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(when)})]}),
+            cms.CMSAttribute({"type": "signing_time", "values": [_time(when)]}),
             cms.CMSAttribute(
                 {"type": "message_digest", "values": [hashlib.new(hash, content).digest()]}
             ),
@@ -133,10 +163,11 @@ def sign_file_cms(
     )
     # the signature covers the attributes' DER as a SET OF (tag 0x31), not as the [0] field
     to_sign = signed_attrs.dump()
-    signature = token.sign(to_sign, key=key, hash=hash, pin=pin)
+    algorithm = _signature_algorithm(key_algorithm, hash, padding)
+    signature = token.sign(to_sign, key=key, hash=hash, pin=pin, padding=padding)
     if key_algorithm == "ec":
         signature = ecdsa_raw_to_der(signature)
-    _self_check(signer_der, signature, to_sign, hash)
+    _self_check(signer_der, signature, to_sign, hash, padding)
 
     embedded = [signer]
     if include_chain:
@@ -156,7 +187,7 @@ def sign_file_cms(
             ),
             "digest_algorithm": algos.DigestAlgorithm({"algorithm": hash}),
             "signed_attrs": signed_attrs,
-            "signature_algorithm": _signature_algorithm(key_algorithm, hash),
+            "signature_algorithm": algorithm,
             "signature": signature,
         }
     )

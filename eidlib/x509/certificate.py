@@ -37,9 +37,12 @@ X509_PARSE_ERRORS: tuple[type[Exception], ...] = (
 )
 _QC_STATEMENTS_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
 
+#: ETSI QcCompliance: the certificate is an EU qualified certificate.
+QC_COMPLIANCE = "0.4.0.1862.1.1"
+
 #: Known ETSI QC statement OIDs (EN 319 412-5) and their names.
 QC_STATEMENT_NAMES: dict[str, str] = {
-    "0.4.0.1862.1.1": "QcCompliance",
+    QC_COMPLIANCE: "QcCompliance",
     "0.4.0.1862.1.2": "QcLimitValue",
     "0.4.0.1862.1.3": "QcRetentionPeriod",
     "0.4.0.1862.1.4": "QcSSCD",
@@ -120,7 +123,12 @@ class CardCertificate:
     @property
     def is_qualified(self) -> bool:
         """The certificate carries the ETSI QcCompliance statement."""
-        return "0.4.0.1862.1.1" in self.qc_statements
+        return QC_COMPLIANCE in self.qc_statements
+
+    @property
+    def qc_statement_names(self) -> tuple[str, ...]:
+        """The QC statements by ETSI name (the dotted OID for unknown ones)."""
+        return tuple(QC_STATEMENT_NAMES.get(oid, oid) for oid in self.qc_statements)
 
     def is_valid_at(self, when: dt.datetime) -> bool:
         """``not_before <= when <= not_after`` (naive ``when`` is taken as UTC)."""
@@ -344,6 +352,17 @@ def _build(cert: x509.Certificate) -> CardCertificate:
         der=der,
         certificate=cert,
     )
+
+
+def load_x509_certificate(data: CertificateInput) -> x509.Certificate:
+    """Just the ``cryptography`` certificate of ``data`` (cheaper than :func:`parse_certificate`).
+
+    Accepts the same inputs and raises :class:`CertificateError` the same way for unreadable
+    input; extensions are not examined.
+    """
+    if isinstance(data, CardCertificate):
+        return data.certificate
+    return _load(data)
 
 
 def parse_certificate(data: CertificateInput) -> CardCertificate:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
 from eidlib.x509.certificate import CLIENT_AUTH, CardCertificate, CertificateInput, as_utc, parse_certificate
@@ -94,11 +95,11 @@ def _purpose_problem(cert: CardCertificate, purpose: str) -> str | None:
     return None
 
 
-def _ee_policy(purpose: str, problems: list[str]) -> xv.ExtensionPolicy:
+def _ee_policy(purpose: str, problems: list[str], known: dict[bytes, CardCertificate]) -> xv.ExtensionPolicy:
     """The end-entity extension policy for ``purpose``; callback failures are noted in ``problems``."""
 
     def check_ku(_policy: xv.Policy, cert: x509.Certificate, _ku: x509.KeyUsage) -> None:
-        problem = _purpose_problem(parse_certificate(cert), purpose)
+        problem = _purpose_problem(_lookup(cert, known), purpose)
         if problem is not None:
             problems.append(problem)
             raise ValueError(problem)
@@ -116,6 +117,12 @@ def _ee_policy(purpose: str, problems: list[str]) -> xv.ExtensionPolicy:
     if purpose != "authentication":
         policy = policy.may_be_present(x509.ExtendedKeyUsage, xv.Criticality.AGNOSTIC, any_eku)
     return policy
+
+
+def _lookup(cert: x509.Certificate, known: dict[bytes, CardCertificate]) -> CardCertificate:
+    """The already parsed form of ``cert`` (parsing again only for a certificate not seen before)."""
+    parsed = known.get(cert.public_bytes(serialization.Encoding.DER))
+    return parsed if parsed is not None else parse_certificate(cert)
 
 
 def _check_dates(cert: CardCertificate, at: dt.datetime) -> None:
@@ -178,12 +185,15 @@ def validate_chain(
         raise CertificateNotTrusted("the trust store is empty")
 
     problems: list[str] = []
+    known = {c.der: c for c in (leaf_cert, *candidates, *trust.anchors)}
     verifier = (
         xv.PolicyBuilder()
         .store(xv.Store(trust.x509_certificates()))
         .time(at.replace(tzinfo=None))
         .max_chain_depth(max_depth)
-        .extension_policies(ca_policy=xv.ExtensionPolicy.webpki_defaults_ca(), ee_policy=_ee_policy(purpose, problems))
+        .extension_policies(
+            ca_policy=xv.ExtensionPolicy.webpki_defaults_ca(), ee_policy=_ee_policy(purpose, problems, known)
+        )
         .build_client_verifier()
     )
     try:
@@ -191,7 +201,7 @@ def validate_chain(
     except xv.VerificationError as exc:
         raise _map_error(str(exc), problems, leaf_cert, candidates + list(trust.anchors), at, max_depth) from None
 
-    chain = tuple(parse_certificate(c) for c in verified.chain)
+    chain = tuple(_lookup(c, known) for c in verified.chain)
     # The verifier already checks the anchor's dates; checking again keeps this invariant explicit.
     for cert in chain:
         _check_dates(cert, at)

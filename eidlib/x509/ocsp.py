@@ -31,6 +31,7 @@ from eidlib.x509.certificate import (
     CardCertificate,
     CertificateInput,
     as_utc,
+    load_x509_certificate,
     parse_certificate,
 )
 from eidlib.x509.errors import (
@@ -56,7 +57,8 @@ DEFAULT_SKEW = dt.timedelta(minutes=15)
 DEFAULT_MAX_AGE = dt.timedelta(minutes=2)
 _MAX_RESPONSE = 1024 * 1024
 
-CacheKey = tuple[bytes, bytes, int]
+#: (issuer name DER, issuer key hash, serial number, SHA-256 of the leaf DER).
+CacheKey = tuple[bytes, bytes, int, bytes]
 _VERIFY_ERRORS: tuple[type[Exception], ...] = (*X509_PARSE_ERRORS, InvalidSignature)
 
 
@@ -128,11 +130,15 @@ def _key_hash(cert: x509.Certificate) -> bytes:
 
 
 def cache_key(leaf: CertificateInput, issuer: CertificateInput) -> CacheKey:
-    """The :class:`OcspCache` key for ``leaf`` issued by ``issuer``."""
-    leaf_cert = parse_certificate(leaf).certificate
-    issuer_cert = parse_certificate(issuer).certificate
+    """The :class:`OcspCache` key for ``leaf`` issued by ``issuer``.
+
+    Issuer and serial identify the status; the leaf's fingerprint binds the entry to the exact
+    certificate whose signature was checked, so a forged leaf reusing a serial cannot hit it.
+    """
+    leaf_cert = load_x509_certificate(leaf)
+    issuer_cert = load_x509_certificate(issuer)
     name = issuer_cert.subject.public_bytes(serialization.Encoding.DER)
-    return name, _key_hash(issuer_cert), leaf_cert.serial_number
+    return name, _key_hash(issuer_cert), leaf_cert.serial_number, leaf_cert.fingerprint(hashes.SHA256())
 
 
 def _same_key(a: x509.Certificate, b: x509.Certificate) -> bool:
@@ -293,19 +299,18 @@ def check_ocsp(
     Raises :class:`CertificateRevoked` (also for UNKNOWN) or an :class:`OcspError` subclass.
     """
     at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
-    leaf_card = parse_certificate(leaf)
-    issuer_card = parse_certificate(issuer)
-    leaf_cert, issuer_cert = leaf_card.certificate, issuer_card.certificate
-    designated = parse_certificate(designated_responder).certificate if designated_responder is not None else None
-    _check_issued_by(leaf_cert, issuer_cert)
-
-    key = cache_key(leaf_card, issuer_card)
+    leaf_cert = load_x509_certificate(leaf)
+    issuer_cert = load_x509_certificate(issuer)
+    key = cache_key(leaf_cert, issuer_cert)
     if cache is not None:
+        # Entries are only stored after the issuer check below, and are bound to the leaf's bytes.
         cached = cache.get(key, at)
         if cached is not None:
             return replace(cached, from_cache=True)
 
-    url = _pick_url(leaf_card, responder_url)
+    designated = load_x509_certificate(designated_responder) if designated_responder is not None else None
+    _check_issued_by(leaf_cert, issuer_cert)
+    url = _pick_url(parse_certificate(leaf_cert), responder_url)
     if not url_host_allowed(url, allowed_hosts):
         raise OcspUrlNotAllowed(f"OCSP responder {url!r} is not in the allowed hosts")
 

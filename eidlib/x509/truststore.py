@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -52,13 +53,11 @@ class TrustStore:
 
     @classmethod
     def belgium(cls) -> TrustStore:
-        """The Belgian eID roots: Belgium Root CA, CA2 (expired), CA3, CA4 (both issues), CA6."""
-        folder = resources.files("eidlib.x509").joinpath("roots")
-        certs: list[CardCertificate] = []
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(_CERT_SUFFIXES):
-                certs += load_certificates(entry.read_bytes())
-        return cls(certs)
+        """The Belgian eID roots: Belgium Root CA, CA2 (expired), CA3, CA4 (both issues), CA6.
+
+        Loaded from the package data once per process (the store is immutable).
+        """
+        return cls(_belgian_roots())
 
     @classmethod
     def from_directory(cls, path: str | os.PathLike[str]) -> TrustStore:
@@ -119,6 +118,16 @@ class TrustStore:
 
     def __repr__(self) -> str:
         return f"TrustStore({[a.common_name for a in self._anchors]!r})"
+
+
+@functools.lru_cache(maxsize=1)
+def _belgian_roots() -> tuple[CardCertificate, ...]:
+    folder = resources.files("eidlib.x509").joinpath("roots")
+    certs: list[CardCertificate] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(_CERT_SUFFIXES):
+            certs += load_certificates(entry.read_bytes())
+    return tuple(certs)
 
 
 def _read_file(path: str) -> list[CardCertificate]:

@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request
 
-from eidlib.auth import AuthError, AuthTokenValidator
+from eidlib.auth import AuthError, AuthTokenValidator, ChallengeStoreUnavailable
 from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 from examples.portal.sessions import WARNING_BEFORE, MemorySessionStore, SessionManager, new_session_id
 
@@ -158,6 +158,9 @@ def create_app(
             return jsonify(error="authentication_failed"), 400
         try:
             user = validator.validate_session(token, str(session_id))
+        except ChallengeStoreUnavailable as exc:
+            audit.error("login impossible: %s", exc)
+            return jsonify(error="unavailable"), 503
         except AuthError as exc:
             # The user sees a generic message; the exact reason goes to the audit log.
             audit.warning("login failed: %s: %s", type(exc).__name__, exc)

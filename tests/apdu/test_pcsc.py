@@ -6,6 +6,8 @@ session-wide stack is started (otherwise the harness stops and restarts it aroun
 
 from __future__ import annotations
 
+import os
+import signal
 import statistics
 import threading
 import time
@@ -43,7 +45,8 @@ from eidlib.apdu.pcsc import (
 )
 from eidlib.cli.main import main as eid_main
 from eidlib.emulator import ATR, Profile, VirtualCard
-from tests.pcsc_harness import VPCD_READERS, PcscStack
+from eidlib.emulator.persona import Persona
+from tests.pcsc_harness import PCSCD_SOCKET, REPO_ROOT, VPCD_READERS, PcscStack
 
 IDENTITY = bytes.fromhex("3F00DF014031")
 GET_CARD_DATA = bytes.fromhex("80E400001C")
@@ -183,7 +186,8 @@ def test_pyscard_high_level_api_sees_the_cards(pcsc_stack: PcscStack) -> None:
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
 def test_identity_file_read_with_raw_apdus(pcsc_stack: PcscStack, profile: Profile) -> None:
     reader = pcsc_stack.reader_17 if profile == "1.7" else pcsc_stack.reader_18
-    with PcscTransport(reader) as transport:
+    with PcscTransport(reader) as pcsc:
+        transport: ControlTransport = pcsc  # mypy checks the protocol statically too
         assert isinstance(transport, ControlTransport)
         assert transport.reader_name == reader
         assert transport.atr == ATR[profile]
@@ -253,7 +257,7 @@ def test_removal_between_commands(pcsc_cards: PcscStack) -> None:
         assert not transport.connected
         # No silent reconnection to whatever card is inserted next.
         pcsc_cards.insert_card(0)
-        with pytest.raises(CardRemovedError, match="connect"):
+        with pytest.raises(CardRemovedError, match="call connect"):
             transport.transmit(GET_CARD_DATA)
         transport.connect()
         assert transport.transmit(GET_CARD_DATA)[-2:] == b"\x90\x00"
@@ -380,6 +384,25 @@ def test_monitor_of_all_readers(pcsc_cards: PcscStack) -> None:
         assert [(e.kind, e.reader) for e in seen] == [("removed", pcsc_cards.reader_18)]
 
 
+def test_monitor_blocks_instead_of_spinning(pcsc_stack: PcscStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = scard.SCardGetStatusChange
+
+    def counting(context: object, timeout_ms: int, states: object) -> object:
+        calls.append(timeout_ms)
+        return real(context, timeout_ms, states)
+
+    monkeypatch.setattr(scard, "SCardGetStatusChange", counting)
+    for readers in (None, [pcsc_stack.reader_18], ["Not plugged in"]):
+        with ReaderMonitor(readers) as monitor:
+            monitor.poll(1.0)  # the first poll reports the current state
+            calls.clear()
+            start = time.monotonic()
+            assert monitor.poll(0.5) == []
+            assert time.monotonic() - start >= 0.45
+            assert len(calls) <= 2, calls
+
+
 def test_cancel_wakes_a_blocked_poll(pcsc_stack: PcscStack) -> None:
     with ReaderMonitor([pcsc_stack.reader_18]) as monitor:
         monitor.poll(1.0)
@@ -414,10 +437,24 @@ def test_restart_card_gives_fresh_state_and_options(pcsc_cards: PcscStack) -> No
     pcsc_cards.restart_card(0)
     with PcscTransport(pcsc_cards.reader_17) as transport:
         assert transport.transmit(PIN_STATUS) == b"\x63\xc3"
-    pcsc_cards.restart_card(0, kids=True)
-    assert pcsc_cards.card_status(0)["options"]["kids"] is True
+    pcsc_cards.restart_card(0, kids=True, not_activated=True)
+    options = pcsc_cards.card_status(0)["options"]
+    assert options["kids"] is True and options["activated"] is False
     assert wait_for_card(pcsc_cards.reader_17, 5).atr == ATR["1.7"]
-    pcsc_cards.restart_card(0, kids=False)
+    pcsc_cards.restart_card(0, kids=False, activated=True)
+
+
+def test_restart_card_with_a_persona(pcsc_cards: PcscStack) -> None:
+    persona_file = REPO_ROOT / "examples" / "persona-example.json"
+    expected = VirtualCard("1.7", Persona.from_json(str(persona_file))).image.files[IDENTITY.hex().upper()]
+    try:
+        pcsc_cards.restart_card(0, persona=persona_file)
+        with PcscTransport(pcsc_cards.reader_17) as transport:
+            assert read_file(transport, IDENTITY) == expected.rstrip(b"\x00")
+    finally:
+        pcsc_cards.restart_card(0, persona=None)
+    with PcscTransport(pcsc_cards.reader_17) as transport:
+        assert read_file(transport, IDENTITY) != expected.rstrip(b"\x00")
 
 
 def test_eid_readers_lists_the_cards(pcsc_stack: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
@@ -462,6 +499,29 @@ def test_monitor_event_stream(pcsc_cards: PcscStack) -> None:
         threading.Timer(0.3, lambda: pcsc_cards.remove_card(1, wait=False)).start()
         kinds = [event.kind for event in monitor.events(timeout=1.5, poll_interval=0.5)]
     assert kinds[0] == "inserted" and "removed" in kinds
+
+
+def test_pcscd_dying_mid_session(pcsc_stack: PcscStack) -> None:
+    transport = PcscTransport(pcsc_stack.reader_17)
+    transport.connect()
+    try:
+        with ReaderMonitor() as monitor:
+            monitor.poll(0.5)
+            assert pcsc_stack.pcscd_pid is not None
+            os.kill(pcsc_stack.pcscd_pid, signal.SIGTERM)  # the pcscd this session started
+            deadline = time.monotonic() + 10
+            while PCSCD_SOCKET.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with pytest.raises(PcscUnavailableError):
+                transport.transmit(GET_CARD_DATA)
+            with pytest.raises(PcscUnavailableError, match="call connect"):
+                transport.transmit(GET_CARD_DATA)
+            with pytest.raises(PcscUnavailableError):
+                monitor.poll(0.5)
+    finally:
+        transport.disconnect()
+        pcsc_stack.restart()
+    assert reader_status(pcsc_stack.reader_17).card_present
 
 
 def test_round_trip_latency(pcsc_stack: PcscStack) -> None:

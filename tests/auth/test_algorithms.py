@@ -27,9 +27,9 @@ def raw_sign(key: ec.EllipticCurvePrivateKey, message: bytes, alg: str) -> bytes
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(sorted(CURVES)), st.binary(max_size=200))
-def test_random_ecdsa_signatures_verify(alg: str, message: bytes) -> None:
-    key = KEYS[alg]
+@given(st.sampled_from(sorted(CURVES)), st.integers(min_value=1, max_value=2**255), st.binary(max_size=200))
+def test_random_ecdsa_signatures_verify(alg: str, scalar: int, message: bytes) -> None:
+    key = ec.derive_private_key(scalar, CURVES[alg])
     signature = raw_sign(key, message, alg)
     verify_signature(ALGORITHMS[alg], key.public_key(), signature, message)
     with pytest.raises(SignatureInvalid):

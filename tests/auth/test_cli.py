@@ -56,3 +56,21 @@ def test_errors(args: list[str], stdin: str, message: str, monkeypatch: pytest.M
     assert captured.out == ""
     assert message in captured.err
     assert "9999" not in captured.err
+
+
+@pytest.mark.opensc
+def test_authenticate_over_opensc_pkcs11(pcsc_cards: object, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from eidlib.emulator.pki import TestPki
+
+    nonce = generate_nonce()
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    code = main(["--pkcs11", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", "authenticate", "--origin", ORIGIN,
+                 "--challenge", nonce, "--pin-stdin"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    token = json.loads(captured.out)
+    assert token["algorithm"] == "RS256"
+    root = TestPki.load(profile="1.7").root.cert_der()
+    ca = TestPki.load(profile="1.7").citizen_ca.cert_der()
+    assert AuthTokenValidator(ORIGIN, [root, ca], check_revocation=False).validate(captured.out.strip(), nonce)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import string
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eidlib.auth import (
     AuthToken,
@@ -15,6 +18,7 @@ from eidlib.auth import (
     InvalidChallenge,
     InvalidOrigin,
     NoAuthenticationCertificate,
+    SignatureInvalid,
     UnsupportedFormat,
     authenticate,
     generate_nonce,
@@ -202,3 +206,22 @@ def test_default_token_is_not_needed_for_key_export() -> None:
     # Sanity: the soft PKI's CA is what the validator anchors on.
     _, ca = default_pki()
     assert ca.cert.public_bytes(serialization.Encoding.DER) == ca.der
+
+
+_EC_CARD = soft_card("ec")
+_HOSTS = st.from_regex(r"[a-z]([a-z0-9-]{0,10}[a-z0-9])?(\.[a-z]{2,6}){1,2}", fullmatch=True)
+_NONCES = st.text(alphabet=string.ascii_letters + string.digits + "+/", min_size=44, max_size=128)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_HOSTS, st.one_of(st.none(), st.integers(1, 65535)), _NONCES, _NONCES)
+def test_round_trip_property(host: str, port: int | None, nonce: str, other_nonce: str) -> None:
+    card, _root, ca = _EC_CARD
+    origin = f"https://{host}" + (f":{port}" if port and port != 443 else "")
+    token = authenticate("1234", challenge=nonce, origin=origin, token=card).to_json()
+    validator = AuthTokenValidator(origin, [ca.der], check_revocation=False)
+    assert validator.validate(token, nonce).national_number == "71715100070"
+    assert webeid_token_ok(token, origin, nonce)
+    if other_nonce != nonce:
+        with pytest.raises(SignatureInvalid):
+            validator.validate(token, other_nonce)

@@ -110,6 +110,7 @@ def test_revoked_intermediate_is_rejected(card: Any, profile: str) -> None:
         assert anchored.validate(token.to_json(), nonce).surname
 
 
+@pytest.mark.ocsp
 def test_crl_unreachable_fails_closed(card: Any, profile: str) -> None:
     leaf, root = _certs(card)
     with revocation_services(profile, leaf) as services:

@@ -1,5 +1,5 @@
-"""``authenticate()`` through the real stacks a user has: pcscd + vpcd virtual cards (both applets),
-OpenSC's PKCS#11 module on the 1.7 card, and SoftHSM2 tokens provisioned like an eID."""
+"""``authenticate()`` through the real stacks a user has: pcscd + vpcd virtual cards (both applets)
+and OpenSC's PKCS#11 module on the 1.7 card, each with OpenSSL's OCSP responder and a CRL server."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 import eidlib
 from eidlib.auth import AuthTokenValidator, NonceNotFound, authenticate
 from eidlib.emulator.pki import TestPki
 from tests.auth.independent import webeid_token_ok
 from tests.auth.revocation import revocation_services
-from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN, softhsm
-
-__all__ = ["softhsm"]
 
 ORIGIN = "https://portal.example.be"
 OPENSC_MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
@@ -35,7 +33,7 @@ def _login(token: Any, root: bytes, profile: str | None, *, pin: str = "1234", o
             user = validator.validate_session(auth_token.to_json(), "session")
     else:
         user = validator.validate_session(auth_token.to_json(), "session")
-    assert user.certificate.public_bytes(encoding=_DER) == auth_token.unverified_certificate
+    assert user.certificate.public_bytes(encoding=Encoding.DER) == auth_token.unverified_certificate
     assert user.national_number
     with pytest.raises(NonceNotFound):
         validator.validate_session(auth_token.to_json(), "session")
@@ -45,9 +43,6 @@ def _pki_root(profile: str) -> bytes:
     return TestPki.load(profile=profile).root.cert_der()  # type: ignore[arg-type]
 
 
-from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
-
-_DER = Encoding.DER
 
 
 @pytest.mark.ocsp
@@ -60,19 +55,9 @@ def test_through_pcscd(pcsc_cards: Any, profile: str) -> None:
 
 
 @pytest.mark.opensc
+@pytest.mark.ocsp
 def test_through_opensc_pkcs11(pcsc_cards: Any) -> None:
     from eidlib.pkcs11 import open_token
 
     with open_token(OPENSC_MODULE, token_label=None, reader=pcsc_cards.reader_17) as token:
         _login(token, _pki_root("1.7"), "1.7")
-
-
-@pytest.mark.softhsm
-@pytest.mark.parametrize("label", [RSA_TOKEN, EC_TOKEN])
-def test_through_softhsm(softhsm: Any, label: str) -> None:
-    from eidlib.pkcs11 import open_token
-
-    with open_token(softhsm.module, token_label=label) as token:
-        root = token.read_certificates().root
-        assert root
-        _login(token, root, None, ocsp=False)

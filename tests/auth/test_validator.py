@@ -198,3 +198,57 @@ def test_token_object_round_trips_through_validator() -> None:
     validator = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME)
     assert validator.validate(token.to_dict(), ES384.nonce).national_number == "01050399864"
     assert validator.validate(token.to_json(), ES384.nonce).national_number == "01050399864"
+
+
+def test_chain_cache_is_used_and_respects_validity(monkeypatch: pytest.MonkeyPatch) -> None:
+    from eidlib.auth import CertificateExpired
+    from eidlib.auth import validator as validator_module
+    from tests.auth.pki import END
+
+    _, ca = default_pki()
+    key = ec.generate_private_key(ec.SECP384R1())
+    card = _card_with(issue_leaf(ca, key, not_after=END + dt.timedelta(days=400)), key)  # outlives the CA
+    token, nonce = _token_for(card)
+    calls: list[int] = []
+    real = validator_module.validate_chain  # type: ignore[attr-defined]
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validator_module, "validate_chain", counting)
+    now = [dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)]
+    v = _validator(ca, now=lambda: now[0])
+    for _ in range(3):
+        assert v.validate(token, nonce)
+    assert len(calls) == 1
+    now[0] = END + dt.timedelta(days=200)  # leaf still valid, its CA expired: the cache must not answer
+    with pytest.raises(CertificateExpired):
+        v.validate(token, nonce)
+    assert len(calls) == 2
+    uncached = _validator(ca, chain_cache_size=0)
+    for _ in range(2):
+        uncached.validate(token, nonce)
+    assert len(calls) == 4
+
+
+def test_validator_is_thread_safe() -> None:
+    import threading
+
+    validator = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME,
+                                   chain_cache_size=1)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(15):
+                assert validator.validate(ES384.text, ES384.nonce).national_number == "01050399864"
+        except BaseException as exc:  # collected and re-raised in the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

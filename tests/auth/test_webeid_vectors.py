@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from eidlib.auth import (
     ALGORITHMS,
@@ -76,14 +77,11 @@ def test_real_token_validates(vector: Vector) -> None:
     assert user.country == "BE"
     assert user.algorithm == vector.algorithm
     assert user.auth_method == "eid" and user.level == 500
-    assert user.certificate.public_bytes(encoding=_DER) == vector.user_cert
+    assert user.certificate.public_bytes(encoding=Encoding.DER) == vector.user_cert
     assert user.validated_at == VALIDATION_TIME
     assert user.to_dict()["national_number"] == "01050399864"
 
 
-from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
-
-_DER = Encoding.DER
 
 
 @pytest.mark.parametrize("vector", ALL, ids=ids)
@@ -91,7 +89,7 @@ def test_validates_as_dict_and_bytes_and_with_root_anchor(vector: Vector) -> Non
     assert validator().validate(vector.data, vector.nonce).national_number == "01050399864"
     assert validator().validate(vector.text.encode(), vector.nonce).surname == "Specimen"
     # Root as anchor works when the token (1.1) carries the Citizen CA as an intermediate candidate.
-    ca_der = TrustStore([CITIZEN_CA]).x509_certificates()[0].public_bytes(_DER)
+    ca_der = TrustStore([CITIZEN_CA]).x509_certificates()[0].public_bytes(Encoding.DER)
     text = tampered(vector, format="web-eid:1.1", unverifiedIntermediateCertificates=[b64(ca_der)])
     assert validator(trusted=[ROOT_CA]).validate(text, vector.nonce).surname == "Specimen"
     assert validator(trusted=TrustStore([ROOT_CA, CITIZEN_CA])).validate(vector.text, vector.nonce)
@@ -276,7 +274,7 @@ def test_certificate_signature_tampering_breaks_the_chain(vector: Vector) -> Non
 
 @pytest.mark.parametrize("vector", ALL, ids=ids)
 def test_ca_certificate_as_user_certificate_is_wrong_purpose(vector: Vector) -> None:
-    ca_der = TrustStore([CITIZEN_CA]).x509_certificates()[0].public_bytes(_DER)
+    ca_der = TrustStore([CITIZEN_CA]).x509_certificates()[0].public_bytes(Encoding.DER)
     with pytest.raises(WrongPurpose):
         validator().validate(tampered(vector, unverifiedCertificate=b64(ca_der)), vector.nonce)
 

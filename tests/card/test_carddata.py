@@ -51,7 +51,6 @@ def test_extended_answer_carries_pin_tries() -> None:
     base = bytes.fromhex("534c47904043000038e977a912924251f3360125011800010000020f")
     assert CardData.parse(base + b"\x02\xff\xff").pin_tries_left == 2
     assert CardData.parse(base + b"\xff\xff\xff").pin_tries_left is None
-    assert CardData.parse(base + b"\x03\xff\xff").with_pin_tries(1).pin_tries_left == 1
 
 
 @settings(max_examples=100, deadline=None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Literal
 
 import pytest
@@ -131,3 +131,60 @@ def test_beid_card_is_a_token() -> None:
     card, _ = _card({}, "6C")
     assert isinstance(card, Token)
     assert card.applet_version == "1.7"
+
+
+def test_card_layer_does_not_import_the_emulator() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, eidlib.card.session, eidlib.card.integrity, eidlib.cli.card_commands; "
+            "sys.exit('eidlib.emulator' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+class GarbageCard:
+    """A card that answers every command with bytes drawn by hypothesis."""
+
+    def __init__(self, answers: list[bytes], atr: bytes) -> None:
+        self.answers = answers
+        self.atr = atr
+
+    def connect(self) -> None:
+        pass
+
+    def disconnect(self) -> None:
+        pass
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+    def transmit(self, raw: bytes) -> bytes:
+        if not self.answers:
+            return b"\x6f\x00"
+        return self.answers.pop(0)
+
+
+answer_strategy = st.one_of(
+    st.binary(min_size=2, max_size=300),
+    st.sampled_from([
+        b"\x90\x00", b"\x61\x60", b"\x6c\x10", b"\x6b\x00", b"\x69\x82", b"\x63\xc1", b"\x61\x00",
+        CARD_DATA + b"\x90\x00", bytes(252) + b"\x90\x00", b"\x30\x82\x05\x00" + bytes(248) + b"\x90\x00",
+    ]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(answer_strategy, max_size=30),
+       st.sampled_from([FileCard.atr, bytes.fromhex("3B7F96000080318065B085040120120FFF829000")]))
+def test_garbage_answers_raise_only_eidlib_errors(answers: list[bytes], atr: bytes) -> None:
+    from eidlib.errors import EidError
+
+    card = BeidCard(GarbageCard(answers, atr))
+    operations = (card.open, card.read_identity, card.read_address, card.read_certificates,
+                  card.pin_tries_left, lambda: card.sign(b"x", pin="1234"),
+                  lambda: card.sign(b"x", key="signature", pin="1234"), card.verify_integrity,
+                  lambda: card.authenticate_card(bytes(48)))
+    for operation in operations:
+        with suppress(EidError):
+            operation()

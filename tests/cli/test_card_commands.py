@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from pathlib import Path
@@ -15,6 +16,7 @@ from eidlib.card.address import Address
 from eidlib.card.ecdsa import ecdsa_raw_to_der
 from eidlib.card.identity import Identity
 from eidlib.cli.main import main
+from eidlib.emulator.persona import Persona
 from tests.card.virtual_cards import image
 
 
@@ -36,7 +38,13 @@ def test_read_json_prints_the_persona_with_a_valid_verdict(
     files = image(profile).files
     assert data["identity"] == Identity.parse(files["3F00DF014031"]).to_dict()
     assert data["address"] == Address.parse(files["3F00DF014033"]).to_dict()
-    assert data["identity"]["surname"] and data["identity"]["national_number"].isdigit()
+    persona = Persona.default()
+    assert data["identity"]["surname"] == persona.surname
+    assert data["identity"]["firstnames"] == persona.first_names
+    assert data["identity"]["national_number"] == persona.national_number
+    assert isinstance(persona.birth_date, datetime.date)
+    assert data["identity"]["date_of_birth"] == persona.birth_date.isoformat()
+    assert data["address"]["address_street_and_number"] == persona.address.street_and_number
     assert data["integrity"]["valid"] is True
     assert data["integrity"]["photo"] is True
     assert data["integrity"]["basic_key"] is (profile == "1.8")

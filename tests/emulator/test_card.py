@@ -496,8 +496,18 @@ def test_internal_authenticate_limit(card18: VirtualCard) -> None:
     assert sw_of(card18, apdu) == 0x6160
 
 
-def test_internal_authenticate_unknown_on_17(card17: VirtualCard) -> None:
-    assert sw_of(card17, "00880281329430" + "00" * 48) == 0x6D00
+def test_internal_authenticate_on_17_uses_the_rsa_basic_key(card17: VirtualCard) -> None:
+    key = card17.image.basic_key
+    assert isinstance(key, rsa.RSAPrivateKey)
+    challenge = bytes(range(20))
+    _, sw = send(card17, b"\x00\x88\x02\x81\x16\x94\x14" + challenge)
+    assert sw == 0x6100
+    signature = fetch(card17, sw)
+    numbers = key.public_key().public_numbers()
+    recovered = pow(int.from_bytes(signature, "big"), numbers.e, numbers.n).to_bytes(256, "big")
+    assert recovered == b"\x00\x01" + b"\xff" * (253 - 20) + b"\x00" + challenge
+    assert sw_of(card17, "00880081029400") == 0x6A80
+    assert sw_of(card17, b"\x00\x88\x02\x81\xf8\x94\xf6" + bytes(246)) == 0x6A80
 
 
 # -- READ RECORD (1.8) -------------------------------------------------------------------------

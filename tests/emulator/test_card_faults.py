@@ -60,6 +60,17 @@ def test_remove_after_n_apdus(card: VirtualCard, transport: VirtualTransport) ->
     assert transport.transmit(STATUS) == b"\x63\xc3"  # re-inserted card: a fresh session
 
 
+def test_swap_between_commands_is_noticed(card: VirtualCard, transport: VirtualTransport) -> None:
+    transport.transmit(VERIFY)
+    card.faults.remove_after(0)
+    card.faults.insert()
+    with pytest.raises(CardRemovedError):
+        transport.transmit(STATUS)  # the old session is gone even though a card is back
+    transport.connect()
+    assert transport.transmit(STATUS) == b"\x63\xc3"
+    assert card.faults.removals == 1
+
+
 def test_remove_now_through_a_channel(card: VirtualCard, transport: VirtualTransport) -> None:
     card.faults.remove_after(0)
     with pytest.raises(CardRemovedError):

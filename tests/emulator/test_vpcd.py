@@ -425,7 +425,7 @@ def controlled(
         return FakeCard(tag=str(options.get("profile")))
 
     path = str(tmp_path / "ctl.sock")
-    control = ControlServer(client, path, factory=factory, options={"profile": "1.8"})
+    control = ControlServer(client, path, factory=factory, options={"profile": "1.8", "pin": "4321"})
     control.start()
     yield server, client, path, built
     control.close()
@@ -436,13 +436,14 @@ def test_control_status_remove_insert(controlled: tuple[FakeVpcd, VpcdClient, st
     server, client, path, built = controlled
     status = control_request(path, "status")
     assert status["present"] is True and status["connected"] is True
-    assert status["options"] == {"profile": "1.8"}
+    assert status["options"] == {"profile": "1.8", "pin": "****"}
+    assert "4321" not in json.dumps(status)
     control_request(path, "remove")
     server.expect_closed()
     assert control_request(path, "status")["present"] is False
     control_request(path, "insert", fresh=True)
     server.accept()
-    assert built == [{"profile": "1.8"}]
+    assert built == [{"profile": "1.8", "pin": "4321"}]  # the real PIN reaches the factory
     assert isinstance(client.card, FakeCard) and client.card.tag == "1.8"
 
 
@@ -453,8 +454,8 @@ def test_control_restart_with_new_options(
     control_request(path, "restart", profile="1.7", kids=True)
     server.expect_closed()
     server.accept()
-    assert built == [{"profile": "1.7", "kids": True}]
-    assert control_request(path, "status")["options"] == {"profile": "1.7", "kids": True}
+    assert built == [{"profile": "1.7", "pin": "4321", "kids": True}]
+    assert control_request(path, "status")["options"] == {"profile": "1.7", "pin": "****", "kids": True}
 
 
 def test_control_fault_and_call(controlled: tuple[FakeVpcd, VpcdClient, str, list[dict[str, object]]]) -> None:
@@ -497,6 +498,34 @@ def test_control_rejects_bad_requests_without_dying(
         answer = json.loads(sock.makefile("rb").readline())
     assert answer["ok"] is False and answer["error"]
     assert control_request(path, "status")["ok"] is True  # still serving
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    line=st.one_of(
+        st.binary(max_size=200),
+        st.fixed_dictionaries(
+            {"op": st.sampled_from(["status", "insert", "restart", "fault", "call", "get", "bogus"])},
+            optional={"name": st.sampled_from(["remove_after", "insert", "clear", "blob", "describe", "tag",
+                                               "_secret", "__class__", "process", "nothing"]) | st.text(max_size=8),
+                      "args": JSON_VALUES, "kwargs": JSON_VALUES, "fresh": JSON_VALUES, "profile": JSON_VALUES},
+        ).map(lambda request: json.dumps(request).encode()),
+    )
+)
+def test_any_control_line_gets_an_answer(line: bytes) -> None:
+    client = VpcdClient(FakeCard(), port=1)  # never started: only its state changes
+    control = ControlServer(client, "/nonexistent", factory=lambda options: FakeCard(), options={"profile": "1.8"})
+    answer = control.handle_line(line)
+    assert isinstance(answer["ok"], bool)
+    assert answer["ok"] or answer["error"]
+    json.dumps(answer)  # always serialisable
 
 
 def test_control_request_errors_are_typed(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ PLAIN_PIN = "pass-word"
 
 @pytest.fixture(scope="session")
 def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
-    """Four SoftHSM2 tokens in a private token directory (``SOFTHSM2_CONF`` set for the session):
+    """Four SoftHSM2 tokens in a private token directory (tests using this fixture get ``SOFTHSM2_CONF``):
 
     * ``BELPIC``: RSA-2048, labels and one-byte CKA_IDs like OpenSC shows a card, the signature key with
       CKA_ALWAYS_AUTHENTICATE, and the official module's data objects (identity, address, photo, their
@@ -71,8 +71,24 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
         provision_plain(lib, PLAIN_TOKEN, PLAIN_PIN)
     finally:
         lib.unload()
+        _restore(previous)
     yield SoftHsm(SOFTHSM_MODULE, conf, pki, tokens)
+
+
+def _restore(previous: str | None) -> None:
     if previous is None:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _softhsm_conf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point SoftHSM2 at the session's token directory for the tests that use it, and only those.
+
+    SoftHSM2 reads ``SOFTHSM2_CONF`` at ``C_Initialize``, which happens again whenever a token is
+    opened after the last one was closed (``Pkcs11Token.close`` releases the module).
+    """
+    if "softhsm" in request.fixturenames:
+        setup: SoftHsm = request.getfixturevalue("softhsm")
+        monkeypatch.setenv("SOFTHSM2_CONF", str(setup.conf))

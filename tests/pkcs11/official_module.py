@@ -51,6 +51,7 @@ class OfficialModuleState:
     tries_left: int = 3
     logged_in: bool = False
     dialog: str = "ok"  # "ok": the module's PIN dialog succeeds; "cancel": the user cancels it
+    pinpad: bool = False  # a PIN-pad reader: CKF_PROTECTED_AUTHENTICATION_PATH, C_Login with no PIN
     removed: bool = False
     calls: list[tuple[str, Any]] = field(default_factory=list)
     pins_seen: list[bytes] = field(default_factory=list)
@@ -79,6 +80,8 @@ class _LowLevel:
         if state.logged_in:
             return int(PyKCS11.CKR_OK)  # "Needed for Acrobat": a second C_Login does nothing
         state.pins_seen.append(bytes(pin))
+        if state.pinpad and len(pin) == 0:
+            pin = state.pin.encode()  # the user types the right PIN on the reader
         if state.tries_left == 0:
             return int(PyKCS11.CKR_PIN_LOCKED)
         if bytes(pin) != state.pin.encode():
@@ -185,6 +188,8 @@ class OfficialModule:
         if self.state.removed:
             raise PyKCS11.PyKCS11Error(PyKCS11.CKR_TOKEN_NOT_PRESENT)
         flags = PyKCS11.CKF_WRITE_PROTECTED | PyKCS11.CKF_TOKEN_INITIALIZED | PyKCS11.CKF_USER_PIN_INITIALIZED
+        if self.state.pinpad:
+            flags |= PyKCS11.CKF_PROTECTED_AUTHENTICATION_PATH
         if self.state.tries_left == 0:
             flags |= PyKCS11.CKF_USER_PIN_LOCKED
         elif self.state.tries_left == 1:
@@ -196,6 +201,9 @@ class OfficialModule:
             model="Belgium eID".ljust(16), serialNumber="534C57E68E34E812", flags=flags,
             ulMinPinLen=4, ulMaxPinLen=12, firmwareVersion=(0x17, 0),
         )
+
+    def unload(self) -> None:
+        self.state.calls.append(("unload", None))
 
     def openSession(self, slot: int, flags: int = 0) -> _Session:
         return _Session(self.state)

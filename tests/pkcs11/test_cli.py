@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from eidlib.card.session import open_card
 from eidlib.cli import main as cli
-from tests.pkcs11.conftest import RSA_TOKEN
+from tests.pkcs11.conftest import CONSUMER, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 from tests.pkcs11.test_cms import OPENSSL, openssl_verify
 
@@ -54,8 +55,8 @@ def test_sign_cms_over_pkcs11(softhsm: SoftHsm, tmp_path: Path, capsys: pytest.C
     monkeypatch.setenv("EIDLIB_PKCS11_MODULE", softhsm.module)
     # "--pkcs11=" (empty): find the module, here through EIDLIB_PKCS11_MODULE. A bare "--pkcs11" directly
     # before the command would be taken as the module path by argparse (nargs="?").
-    code, out, err = run(["--json", "--pkcs11=", "sign-cms", str(document), "--pin-stdin"], capsys, monkeypatch,
-                         stdin=USER_PIN + "\n")
+    code, out, err = run(["--json", "--pkcs11=", "sign-cms", str(document), "--pin-stdin", "--pss"], capsys,
+                         monkeypatch, stdin=USER_PIN + "\n")
     assert code == 0, err
     written = Path(json.loads(out)["signature"])
     assert written == tmp_path / "letter.txt.p7s"
@@ -108,3 +109,53 @@ def test_example_script_with_the_virtual_card(tmp_path: Path) -> None:
     signature = (tmp_path / "contract.txt.p7s").read_bytes()
     result = openssl_verify(tmp_path, signature, document, root.read_bytes())
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.softhsm
+class TestCardCommandsOverPkcs11:
+    """The card helper's commands (``pin``, ``sign``, ``certs``, ``read``, ``photo``) with ``--pkcs11``."""
+
+    def test_pin_status(self, softhsm: SoftHsm, capsys: pytest.CaptureFixture[str],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+        code, out, err = run(["--json", "--pkcs11", softhsm.module, "pin", "status"], capsys, monkeypatch)
+        assert code == 0, err
+        assert json.loads(out) == {"pin_tries_left": None, "blocked": False}
+
+    @pytest.mark.parametrize(("key", "certificate"), [("auth", "authentication"), ("signature", "signature")])
+    def test_sign(self, softhsm: SoftHsm, tmp_path: Path, key: str, certificate: str,
+                  capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        document = tmp_path / "data.bin"
+        document.write_bytes(b"raw signature please")
+        output = tmp_path / "data.sig"
+        code, _, err = run(["--pkcs11", softhsm.module, "sign", str(document), "--key", key, "--pin-stdin",
+                            "-o", str(output)], capsys, monkeypatch, stdin=USER_PIN + "\n")
+        assert code == 0, err
+        der = getattr(softhsm.tokens[RSA_TOKEN].certificates, certificate)
+        public = x509.load_der_x509_certificate(der).public_key()
+        assert isinstance(public, rsa.RSAPublicKey)
+        public.verify(output.read_bytes(), document.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
+
+    def test_certs_with_the_test_root(self, softhsm: SoftHsm, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        root = tmp_path / "root.pem"
+        root.write_bytes(softhsm.pki.root_pem())
+        code, out, err = run(["--pkcs11", softhsm.module, "certs", "--json", "--trust", str(root),
+                              "--out", str(tmp_path / "certs")], capsys, monkeypatch)
+        rows = {row["slot"]: row for row in json.loads(out)["certificates"]}
+        for slot in ("authentication", "signature", "ca", "root"):
+            assert rows[slot]["valid"], rows[slot]
+        # the RRN certificate data object is commons-eid's, issued under another test root
+        assert not rows["rrn"]["valid"] and code == 1, err
+        assert (tmp_path / "certs" / "authentication.der").read_bytes() == (
+            softhsm.tokens[RSA_TOKEN].certificates.authentication
+        )
+
+    def test_read_and_photo(self, softhsm: SoftHsm, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+        code, out, err = run(["--pkcs11", softhsm.module, "read", "--json"], capsys, monkeypatch)
+        assert code == 0, err
+        assert json.loads(out)["identity"]["firstnames"] == "Alice Geldigekaart"
+        photo = tmp_path / "photo.jpg"
+        code, _, err = run(["--pkcs11", softhsm.module, "photo", "-o", str(photo)], capsys, monkeypatch)
+        assert code == 0, err
+        assert photo.read_bytes() == (CONSUMER / "test-photo.jpg").read_bytes()

@@ -149,3 +149,33 @@ def test_errors(token: Pkcs11Token, tmp_path: Path) -> None:
         sign_file_cms(token, tmp_path / "missing.bin", pin=USER_PIN)
     with pytest.raises(NotSupported):
         sign_file_cms(token, b"x", hash="md5", pin=USER_PIN)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("year", [1999, 2049, 2050, 2100])
+def test_signing_time_encoding(softhsm: SoftHsm, year: int) -> None:
+    when = dt.datetime(year, 6, 1, 8, 0, 0, tzinfo=dt.timezone.utc)
+    with open_token(softhsm.module, token_label=EC_TOKEN) as ec_token:
+        der = sign_file_cms(ec_token, b"time", pin=USER_PIN, signing_time=when)
+    (signer,) = cms.ContentInfo.load(der)["content"]["signer_infos"]
+    (time,) = [a["values"][0] for a in signer["signed_attrs"] if a["type"].native == "signing_time"]
+    assert time.native == when
+    assert time.name == ("utc_time" if year < 2050 else "generalized_time")
+
+
+@pytest.mark.parametrize("hash_name", ["sha256", "sha384"])
+def test_rsa_pss_cms_verifies_with_openssl(tmp_path: Path, softhsm: SoftHsm, document: Path, hash_name: str) -> None:
+    with open_token(softhsm.module, token_label=RSA_TOKEN) as rsa_token:
+        der = sign_file_cms(rsa_token, document, pin=USER_PIN, hash=hash_name, padding="pss")  # type: ignore[arg-type]
+    (signer,) = cms.ContentInfo.load(der)["content"]["signer_infos"]
+    algorithm = signer["signature_algorithm"]
+    assert algorithm["algorithm"].native == "rsassa_pss"
+    assert algorithm["parameters"]["hash_algorithm"]["algorithm"].native == hash_name
+    result = openssl_verify(tmp_path, der, document, softhsm.pki.root_pem())
+    assert result.returncode == 0, result.stderr
+
+
+def test_pss_with_an_ec_key_fails_before_signing(softhsm: SoftHsm, document: Path) -> None:
+    with open_token(softhsm.module, token_label=EC_TOKEN) as ec_token:
+        with pytest.raises(NotSupported):
+            sign_file_cms(ec_token, document, pin="0000", padding="pss")
+        assert not ec_token.pin_count_low(), "refused before the PIN was used"

@@ -8,12 +8,21 @@ from itertools import product
 import PyKCS11
 import pytest
 from asn1crypto import algos
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import NotSupported
+from eidlib.card.errors import CardDataError, NotSupported
 from eidlib.pkcs11.errors import InvalidDigest
-from eidlib.pkcs11.mechanisms import HASHES, KeyKind, digest_info, hash_spec, mechanism_name, plan_signature
+from eidlib.pkcs11.mechanisms import (
+    HASHES,
+    KeyKind,
+    digest_info,
+    hash_spec,
+    mechanism_name,
+    plan_signature,
+    raw_ecdsa_signature,
+)
 
 #: What the official module offers on a 1.7 card and on a 1.8 card (spec §7.3), SoftHSM 2.6 and OpenSC-like.
 OFFICIAL_17 = frozenset({
@@ -114,3 +123,22 @@ def test_ec_with_pss_or_nothing_offered() -> None:
 
 def test_unknown_mechanism_name() -> None:
     assert mechanism_name(0x7FFF0000) == "CKM_0x7FFF0000"
+
+
+@settings(max_examples=100)
+@given(st.integers(min_value=1, max_value=2**384 - 1), st.integers(min_value=1, max_value=2**384 - 1))
+def test_raw_ecdsa_from_raw_or_der(r: int, s: int) -> None:
+    raw = r.to_bytes(48, "big") + s.to_bytes(48, "big")
+    assert raw_ecdsa_signature(raw, 48) == raw
+    assert raw_ecdsa_signature(encode_dss_signature(r, s), 48) == raw
+    assert raw_ecdsa_signature(raw, None) == raw
+
+
+@settings(max_examples=100)
+@given(st.binary(max_size=120))
+def test_raw_ecdsa_rejects_garbage_with_a_typed_error(blob: bytes) -> None:
+    try:
+        out = raw_ecdsa_signature(blob, 48)
+    except CardDataError:
+        return
+    assert len(out) == 96

@@ -193,3 +193,13 @@ def test_integrity_fails_on_tampered_identity(
     photo = {**files, "PHOTO_FILE": b"\x00" + files["PHOTO_FILE"][1:]}
     with pytest.raises(IntegrityError):
         Pkcs11Token(OfficialModule(build_state(certificates, keys, photo)), "x", 0).verify_integrity()
+
+
+def test_pin_pad_reader(state: OfficialModuleState) -> None:
+    state.pinpad = True
+    token = Pkcs11Token(OfficialModule(state), "libbeidpkcs11.so.0", 0)
+    assert token.protected_authentication_path
+    token.verify_pin(None)  # entered on the reader: C_Login gets no PIN at all
+    assert state.pins_seen == [b""]
+    signature = token.sign(DATA)
+    public(token.read_certificates().authentication).verify(signature, DATA, padding.PKCS1v15(), hashes.SHA256())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import io
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -15,6 +19,7 @@ from eidlib.card.errors import NotSupported, PinBlocked, SecurityStatusNotSatisf
 from eidlib.card.session import open_card
 from eidlib.pkcs11 import Pkcs11Token, TokenNotPresent, open_token
 from tests.pcsc_harness import PcscStack
+from tests.pkcs11.cards import reset_card, slot_of
 
 pytestmark = pytest.mark.opensc
 
@@ -23,10 +28,6 @@ PIN = "1234"
 HASH_CLASSES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
 }
-
-
-def slot_of(stack: PcscStack, reader: str) -> int:
-    return next(slot for slot in stack.cards if stack.reader(slot) == reader)
 
 
 @pytest.fixture
@@ -82,10 +83,14 @@ def test_pss_is_not_offered(opensc_17: Pkcs11Token) -> None:
         opensc_17.sign(b"x", padding="pss", pin=PIN)
 
 
-def test_signature_key_refused_with_typed_error(opensc_17: Pkcs11Token) -> None:
-    with pytest.raises(NotSupported) as caught:
-        opensc_17.sign(b"contract", key="signature", pin=PIN)
-    assert "non-repudiation" in str(caught.value)
+def test_signature_key_refused_with_typed_error(opensc_17: Pkcs11Token, pcsc_cards: PcscStack) -> None:
+    try:
+        with pytest.raises(NotSupported) as caught:
+            opensc_17.sign(b"contract", key="signature", pin=PIN)
+        assert "non-repudiation" in str(caught.value)
+    finally:
+        opensc_17.close()
+        reset_card(pcsc_cards, pcsc_cards.reader_17)
 
 
 def test_wrong_pin_then_right_pin(opensc_17: Pkcs11Token) -> None:
@@ -132,3 +137,35 @@ def test_applet_18_through_opensc_is_typed(pcsc_cards: PcscStack) -> None:
         assert token.private_key("authentication").coordinate_size == 48
         with pytest.raises(NotSupported):
             token.sign(b"x")
+
+
+def test_cli_sign_over_opensc(pcsc_cards: PcscStack, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from eidlib.cli.main import main
+
+    document = tmp_path / "data.bin"
+    document.write_bytes(b"eid --pkcs11 sign")
+    output = tmp_path / "data.sig"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    # open_source takes the first BELPIC token: vpcd slot 0 holds the 1.7 card
+    assert pcsc_cards.reader_17 == pcsc_cards.reader(0)
+    code = main(["--pkcs11", OPENSC, "sign", str(document), "--key", "auth", "--pin-stdin", "-o", str(output)])
+    assert code == 0, capsys.readouterr().err
+    with open_card(reader=pcsc_cards.reader_17) as card:
+        certificate = card.read_certificates().authentication
+    rsa_public(certificate).verify(output.read_bytes(), document.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    try:
+        code = main(["--pkcs11", OPENSC, "sign", str(document), "--key", "signature", "--pin-stdin"])
+        assert code == 1 and "non-repudiation" in capsys.readouterr().err
+    finally:
+        reset_card(pcsc_cards, pcsc_cards.reader_17)
+
+
+def test_pkcs11_info_over_opensc(pcsc_cards: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
+    from eidlib.cli.pkcs11_commands import run_info
+
+    assert run_info(argparse.Namespace(pkcs11=OPENSC, label="BELPIC", json=True)) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["label"].startswith("BELPIC") and "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
+    assert "unavailable" in report["certificates"]  # private until login on an applet 1.7 card

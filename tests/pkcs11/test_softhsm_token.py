@@ -24,6 +24,7 @@ from eidlib.pkcs11 import (
     InvalidDigest,
     ObjectNotFound,
     Pkcs11ModuleLoadError,
+    Pkcs11ModuleNotFound,
     Pkcs11Token,
     TokenNotPresent,
     open_token,
@@ -267,6 +268,13 @@ def test_token_selection(softhsm: SoftHsm) -> None:
         open_token(softhsm.module, slot=10_000)
 
 
+def test_no_module_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EIDLIB_PKCS11_MODULE", "/nonexistent/libbeidpkcs11.so.0")
+    with pytest.raises(Pkcs11ModuleNotFound) as caught:
+        open_token()
+    assert "/nonexistent/libbeidpkcs11.so.0" in str(caught.value)
+
+
 def test_module_load_failure(tmp_path: pytest.TempPathFactory) -> None:
     with pytest.raises(Pkcs11ModuleLoadError):
         open_token("/nonexistent/libnothing.so")
@@ -278,3 +286,24 @@ def test_closed_token(rsa_token: Pkcs11Token) -> None:
     assert rsa_token.closed
     with pytest.raises(NotSupported):
         rsa_token.read_certificates()
+
+
+def test_verify_pin_checks_even_when_another_session_logged_in(softhsm: SoftHsm) -> None:
+    # both objects share one loaded module, hence one login state
+    with open_token(softhsm.module, token_label=RSA_TOKEN) as first, \
+            open_token(softhsm.module, token_label=RSA_TOKEN) as second:
+        first.verify_pin(USER_PIN)
+        with pytest.raises(WrongPin):
+            second.verify_pin("4321")
+        second.verify_pin(USER_PIN)
+        second.sign(DATA)
+
+
+def test_bytearray_pin(rsa_token: Pkcs11Token) -> None:
+    pin = bytearray(USER_PIN.encode())
+    rsa_token.verify_pin(pin)
+    signature = rsa_token.sign(DATA, key="signature", pin=pin)
+    verify(rsa_token.read_certificates().signature, signature, DATA, "sha256")
+    with pytest.raises(WrongPin):
+        rsa_token.verify_pin(bytearray(b"0000"))
+    rsa_token.verify_pin(pin)

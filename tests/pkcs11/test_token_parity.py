@@ -19,6 +19,7 @@ from eidlib.card.token import CardCertificates, KeyName, Token
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
 from tests.pcsc_harness import PcscStack
+from tests.pkcs11.cards import reset_card
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import SoftHsm
 
@@ -40,9 +41,12 @@ def _virtual(profile: str) -> Callable[[pytest.FixtureRequest], AbstractContextM
     return lambda request: open_card(virtual=profile)  # type: ignore[arg-type]
 
 
-def _pcsc_card(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
-    stack: PcscStack = request.getfixturevalue("pcsc_cards")
-    return open_card(reader=stack.reader_17)
+def _pcsc_card(profile: str) -> Callable[[pytest.FixtureRequest], AbstractContextManager[Token]]:
+    def opener(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
+        stack: PcscStack = request.getfixturevalue("pcsc_cards")
+        return open_card(reader=stack.reader_17 if profile == "1.7" else stack.reader_18)
+
+    return opener
 
 
 def _opensc(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
@@ -53,6 +57,8 @@ def _opensc(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
 def _softhsm(label: str) -> Callable[[pytest.FixtureRequest], AbstractContextManager[Token]]:
     def opener(request: pytest.FixtureRequest) -> AbstractContextManager[Token]:
         softhsm: SoftHsm = request.getfixturevalue("softhsm")
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("SOFTHSM2_CONF", str(softhsm.conf))
         return open_token(softhsm.module, token_label=label)
 
     return opener
@@ -61,7 +67,8 @@ def _softhsm(label: str) -> Callable[[pytest.FixtureRequest], AbstractContextMan
 SOURCES = [
     pytest.param(Source("virtual 1.7", _virtual("1.7"), True), id="card-virtual-1.7"),
     pytest.param(Source("virtual 1.8", _virtual("1.8"), True), id="card-virtual-1.8"),
-    pytest.param(Source("pcsc 1.7", _pcsc_card, True), id="card-pcscd-1.7", marks=pytest.mark.pcsc),
+    pytest.param(Source("pcsc 1.7", _pcsc_card("1.7"), True), id="card-pcscd-1.7", marks=pytest.mark.pcsc),
+    pytest.param(Source("pcsc 1.8", _pcsc_card("1.8"), True), id="card-pcscd-1.8", marks=pytest.mark.pcsc),
     pytest.param(Source("opensc 1.7", _opensc, False), id="pkcs11-opensc-1.7", marks=pytest.mark.opensc),
     pytest.param(Source("softhsm rsa", _softhsm(RSA_TOKEN), True), id="pkcs11-softhsm-rsa",
                  marks=pytest.mark.softhsm),
@@ -91,7 +98,12 @@ def verify(certificate: bytes | None, signature: bytes, data: bytes) -> None:
         public.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(hashes.SHA384()))
 
 
-def test_token_surface(token: Token, source: Source) -> None:
+def token_reader(request: pytest.FixtureRequest) -> str:
+    stack: PcscStack = request.getfixturevalue("pcsc_cards")
+    return stack.reader_17
+
+
+def test_token_surface(token: Token, source: Source, request: pytest.FixtureRequest) -> None:
     assert isinstance(token, Token)
     with pytest.raises(WrongPin) as caught:
         token.verify_pin("9999")
@@ -106,6 +118,7 @@ def test_token_surface(token: Token, source: Source) -> None:
     else:
         with pytest.raises(NotSupported):
             token.sign(DATA, key="signature", pin=PIN)
+        request.addfinalizer(lambda: reset_card(request.getfixturevalue("pcsc_cards"), token_reader(request)))
     token.log_off()
     with pytest.raises(SecurityStatusNotSatisfied):
         token.sign(DATA)

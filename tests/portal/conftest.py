@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -87,5 +89,7 @@ def set_cookie_headers(reply_headers: list[tuple[str, str]]) -> list[str]:
     return [v for k, v in reply_headers if k.lower() == "set-cookie"]
 
 
-def any_json(data: Any) -> Any:
-    return data
+def csrf_for(session_id: str) -> str:
+    """The CSRF token the portal derives for ``session_id`` (an independent computation)."""
+    mac = hmac.new(SECRET, b"csrf|" + session_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")

@@ -19,7 +19,15 @@ from examples.login_client import PortalClient, PortalError
 from examples.portal.app import COOKIE, create_app
 from examples.portal.sessions import MemorySessionStore, RedisSessionStore, SessionManager
 from tests.auth.pki import SoftCard
-from tests.portal.conftest import SECRET, FakeClock, Portal, flask_transport, make_portal, set_cookie_headers
+from tests.portal.conftest import (
+    SECRET,
+    FakeClock,
+    Portal,
+    csrf_for,
+    flask_transport,
+    make_portal,
+    set_cookie_headers,
+)
 from tests.support.redis import free_port
 
 MIN = 60.0
@@ -254,6 +262,22 @@ def test_oversized_or_malformed_login_bodies(portal: Portal) -> None:
                                                       "Cookie": f"{COOKIE}={client.cookies[COOKIE]}"},
                              b"{" + b" " * 70000 + b"}")
     assert reply.status == 413
+
+
+def test_challenge_store_down_fails_closed(card_and_ca: tuple[SoftCard, bytes]) -> None:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
+    portal = make_portal(card_and_ca[1], challenges=RedisChallengeStore(dead))
+    reply = flask_transport(portal.app)("GET", "/auth/challenge", {}, None)
+    assert reply.status == 503
+    client = PortalClient(portal.client().portal_url, flask_transport(portal.app),
+                          cookies={COOKIE: "some-session"}, csrf=csrf_for("some-session"))
+    with pytest.raises(PortalError) as info:
+        client._call("login", "POST", "/auth/login", {"authToken": {"format": "web-eid:1.0"}})
+    assert (info.value.status, info.value.error) == (503, "unavailable")
 
 
 def test_session_manager_rules() -> None:

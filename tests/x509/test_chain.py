@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eidlib.x509 import (
     CertificateError,
@@ -13,6 +15,7 @@ from eidlib.x509 import (
     CertificateNotTrusted,
     CertificateNotYetValid,
     TrustStore,
+    ValidatedChain,
     WrongCertificatePurpose,
     validate_chain,
 )
@@ -286,3 +289,46 @@ def test_error_hierarchy() -> None:
         assert issubclass(error, CertificateError) and issubclass(error, EidError)
     expired = CertificateExpired("CN=x", dt.datetime(2020, 1, 1, tzinfo=UTC), dt.datetime(2021, 1, 1, tzinfo=UTC))
     assert "CN=x" in str(expired) and "2020-01-01" in str(expired)
+
+
+def test_alice_sha1_rsa1024_chain_is_refused_cleanly() -> None:
+    """The commons-eid specimen chain is SHA-1/RSA-1024, which the webpki policy forbids."""
+    alice = VECTORS / "commons-eid" / "tests-alice"
+    with pytest.raises(CertificateNotTrusted, match="Forbidden signature algorithm"):
+        validate_chain((alice / "Alice_AuthentificationCertificate.tlv").read_bytes(),
+                       [(alice / "Alice_CACertificate.tlv").read_bytes()],
+                       trust=TrustStore([(alice / "Alice_RootCertificate.tlv").read_bytes()]),
+                       now=dt.datetime(2010, 1, 1, tzinfo=UTC))
+
+
+_T0 = dt.datetime(2030, 1, 1, tzinfo=UTC)
+_YEAR = dt.timedelta(days=365)
+# Staggered windows: only [T0+2y, T0+4y] is valid for the whole path; the root expires first,
+# then the CA, while the leaf stays valid longest.
+_WINDOW_ROOT = issue("root", "Window Root", not_before=_T0, not_after=_T0 + 4 * _YEAR)
+_WINDOW_CA = issue("ca", "Window CA", _WINDOW_ROOT, not_before=_T0 + _YEAR, not_after=_T0 + 6 * _YEAR)
+_WINDOW_LEAF = issue("auth", "Window (Authentication)", _WINDOW_CA, not_before=_T0 + 2 * _YEAR,
+                     not_after=_T0 + 9 * _YEAR)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(min_value=-365, max_value=11 * 365))
+def test_validity_windows_property(day: int) -> None:
+    """Valid exactly when every certificate of the path is valid; otherwise the first culprit is named."""
+    at = _T0 + dt.timedelta(days=day, hours=12)
+    path = [("Window (Authentication)", _WINDOW_LEAF), ("Window CA", _WINDOW_CA), ("Window Root", _WINDOW_ROOT)]
+    culprit = next(((name, c) for name, c in path
+                    if not c.cert.not_valid_before_utc <= at <= c.cert.not_valid_after_utc), None)
+
+    def run() -> ValidatedChain:
+        return validate_chain(_WINDOW_LEAF.der, [_WINDOW_CA.der], trust=TrustStore([_WINDOW_ROOT.cert]), now=at)
+
+    if culprit is None:
+        assert run().anchor.common_name == "Window Root"
+        return
+    name, cert = culprit
+    expected = CertificateExpired if at > cert.cert.not_valid_after_utc else CertificateNotYetValid
+    with pytest.raises(expected) as info:
+        run()
+    assert isinstance(info.value, (CertificateExpired, CertificateNotYetValid))
+    assert name in info.value.subject

@@ -171,3 +171,10 @@ def test_virtual_card_test_pki_crls() -> None:
         assert result.serial_number == ca.serial_number
         with pytest.raises(CertificateRevoked):
             check_crl(ca, root, crl_url=server.url("/revoked.crl"), allowed_hosts=LOCAL)
+
+
+def test_issuer_without_crl_sign_is_refused() -> None:
+    not_a_ca = issue("auth", "Not A CA (Authentication)", _PKI.ca)
+    body = make_crl(not_a_ca.cert, not_a_ca.key, [])
+    with pytest.raises(CrlInvalid, match="CRL signing"):
+        check_crl(_PKI.auth.der, not_a_ca.der, crl_url="http://crl.eid.belgium.be/x.crl", http=_Fixed(body))

@@ -423,11 +423,11 @@ def test_cache_bounds() -> None:
     from eidlib.x509 import OcspResult
 
     result = OcspResult(1, "u", NOW, None, NOW, "r", True)
-    cache.put((b"a", b"b", 1), result)
-    cache.put((b"a", b"b", 2), result)
+    cache.put((b"a", b"b", 1, b""), result)
+    cache.put((b"a", b"b", 2, b""), result)
     assert len(cache) == 1
-    assert cache.get((b"a", b"b", 1), NOW) is None
-    assert cache.get((b"a", b"b", 2), NOW) == result
+    assert cache.get((b"a", b"b", 1, b""), NOW) is None
+    assert cache.get((b"a", b"b", 2, b""), NOW) == result
 
 
 @settings(max_examples=150, deadline=None)
@@ -541,3 +541,31 @@ def test_nonce_disabled_per_host(pki: Pki) -> None:
             _check(pki, server, nonce_disabled_hosts={"ocsp.eid.belgium.be"})
         sent = ocsp.load_der_ocsp_request(server.requests[-1])
         assert len(sent.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce) == 32
+
+
+def test_cache_cannot_be_hit_by_a_forged_leaf(pki: Pki) -> None:
+    def answer(body: bytes) -> HttpResponse:
+        return HttpResponse(200, build_response(body, issuer=pki.ca.cert, responder_cert=pki.responder.cert,
+                                                responder_key=pki.responder.key))
+
+    cache = OcspCache(ttl=60)
+    url = "http://ocsp.eid.belgium.be"
+    check_ocsp(pki.auth.der, pki.ca.der, responder_url=url, http=FakeHttp(answer), cache=cache)
+    impostor_ca = issue("ca", "Test Citizen CA", issue("root", "Test Root CA"))
+    forged = issue("auth", "Nora Specimen (Authentication)", impostor_ca, serial_number=pki.auth.cert.serial_number)
+    fake = FakeHttp(answer)
+    with pytest.raises(OcspError, match="did not issue"):
+        check_ocsp(forged.der, pki.ca.der, responder_url=url, http=fake, cache=cache)
+    assert fake.calls == []
+
+
+@pytest.mark.ocsp
+def test_openssl_without_next_update(pki: Pki) -> None:
+    entries = [IndexEntry.for_certificate(pki.auth.cert)]
+    with OpensslOcspResponder(pki.ca.cert, pki.responder.cert, pki.responder.key, entries,
+                              next_update_minutes=None) as responder:
+        cache = OcspCache(ttl=60)
+        result = check_ocsp(pki.auth.der, pki.ca.der, responder_url=responder.url, allowed_hosts=LOCAL, cache=cache)
+        assert result.next_update is None
+        assert check_ocsp(pki.auth.der, pki.ca.der, responder_url=responder.url, allowed_hosts=LOCAL,
+                          cache=cache).from_cache
