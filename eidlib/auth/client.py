@@ -69,7 +69,7 @@ def authenticate(
             raise UnsupportedFormat(f"unsupported token format {format!r}")
         if pin_buffer is not None:
             _check_pin_format(pin_buffer)
-        with _open_token(token) as card:
+        with _open_token(token) as card, _exclusive(card):
             return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
     finally:
         if pin_buffer is not None:
@@ -145,6 +145,12 @@ def _open_token(token: Token | None) -> Iterator[Token]:
 
     with open_card() as card:
         yield card
+
+
+def _exclusive(card: Token) -> contextlib.AbstractContextManager[object]:
+    """One transaction around the whole login where the token offers it (the direct card path)."""
+    transaction = getattr(card, "transaction", None)
+    return transaction() if callable(transaction) else contextlib.nullcontext()
 
 
 def _log_off(card: Token, *, quiet: bool) -> None:

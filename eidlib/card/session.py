@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Literal
 
@@ -162,6 +162,14 @@ class BeidCard:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Exclusive use of the card across several calls (one PC/SC transaction; nestable).
+
+        ``authenticate()`` holds one around the whole login so no other application's
+        APDUs can come between the PIN verification and the signature.
+        """
+        return self._session()
 
     @property
     def transport(self) -> Transport:

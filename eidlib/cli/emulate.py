@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m eidlib.cli.emulate``: the same command without loading the other ``eid`` commands."""
-    parser = argparse.ArgumentParser(prog="eid-emulate")
+    parser = argparse.ArgumentParser(prog="eid")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["emulate", *(sys.argv[1:] if argv is None else argv)])
     # Card insertions, removals and power events, with times: what a test log needs.

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -403,9 +402,7 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 def test_keys_are_cached_on_disk_and_reloaded_fast(private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started = time.perf_counter()
     key = load_key("cache-seed", "cache-test", "rsa2048")
-    derive_time = time.perf_counter() - started
     directory = seed_cache_dir("cache-seed")
     assert directory.is_relative_to(private_cache / "pki")
     cached = list(directory.glob("*.pem"))
@@ -417,11 +414,8 @@ def test_keys_are_cached_on_disk_and_reloaded_fast(private_cache: Path, monkeypa
         raise AssertionError("the cached key should have been used")
 
     monkeypatch.setattr(pki_module, "derive_rsa_key", must_not_derive)
-    started = time.perf_counter()
     again = load_key("cache-seed", "cache-test", "rsa2048")
-    load_time = time.perf_counter() - started
     assert again.private_numbers() == key.private_numbers()
-    assert load_time < 0.25 and load_time < derive_time
     # In-process memo: the very same object, no file access.
     shutil.rmtree(directory)
     assert load_key("cache-seed", "cache-test", "rsa2048") is again
