@@ -4,7 +4,7 @@
   applet 1.8 card in ``.reader_18`` (slot 1). ``restart_card(slot, **options)``,
   ``remove_card(slot)``, ``insert_card(slot)``, ``inject(slot, fault, ...)``, ``pcscd_pid``.
 * ``pcsc_cards``: the same stack; after the test both cards are back, faults cleared, and a card
-  whose PIN counter moved is replaced by a fresh one.
+  whose PIN counter or options (``restart_card``) changed is replaced by the session's default one.
 * ``pcscd_no_card``: the stack with both readers empty during the test.
 * ``pcscd_no_readers``: a pcscd without any reader during the test.
 * ``pcscd_not_running``: no pcscd at all during the test.
@@ -66,6 +66,8 @@ def _put_cards_back(stack: PcscStack) -> None:
     if not stack.running:
         return
     for slot in sorted(stack.cards):
+        if stack.restore_card(slot):  # a test swapped in a kids/other-persona card: the default is back
+            continue
         stack.inject(slot, "clear")
         if stack.card_attribute(slot, "pin_tries_left") != PIN_TRIES:
             # A test used up PIN tries: the next test gets a card with a fresh counter.

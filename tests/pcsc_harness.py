@@ -48,6 +48,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 #: The default cards: slot 0 holds an applet 1.7 card, slot 1 an applet 1.8 card.
 DEFAULT_CARDS: dict[int, dict[str, Any]] = {0: {"profile": "1.7"}, 1: {"profile": "1.8"}}
+#: What ``eid emulate`` uses for an option that is not given.
+CARD_DEFAULTS: dict[str, Any] = {
+    "persona": None, "pin": "1234", "kids": False, "activated": True, "seed": "eidlib-test",
+}
 
 ReaderConfig = Literal["vpcd", "none"]
 
@@ -280,6 +284,8 @@ class PcscStack:
             if slot not in (0, 1):
                 raise HarnessError(f"vpcd has slots 0 and 1, not {slot}")
             self.cards[slot] = {"profile": spec} if isinstance(spec, str) else _card_options(spec)
+        #: The cards as configured at construction, for :meth:`restore_card`.
+        self.initial_cards = {slot: dict(options) for slot, options in self.cards.items()}
         if readers == "none" and self.cards:
             raise HarnessError("a pcscd without readers cannot hold cards")
         self.readers = readers
@@ -541,6 +547,22 @@ class PcscStack:
         self.control(slot, "restart", **new)
         self.cards[slot] = {**self.cards.get(slot, {}), **new}
         wait_for_card(self.reader(slot), timeout)
+
+    def card_options(self, slot: int) -> dict[str, Any]:
+        """Every option of the card in ``slot``, defaults filled in."""
+        return {**CARD_DEFAULTS, **self.cards[slot]}
+
+    def restore_card(self, slot: int) -> bool:
+        """Put back the card ``slot`` had when the stack was built, if a test changed its options.
+
+        Returns whether a new card was needed.
+        """
+        initial = {**CARD_DEFAULTS, **self.initial_cards[slot]}
+        if self.card_options(slot) == initial:
+            return False
+        self.restart_card(slot, **initial)
+        self.cards[slot] = dict(self.initial_cards[slot])
+        return True
 
     def inject(self, slot: int, fault: str, *args: Any, **kwargs: Any) -> Any:
         """Arm a fault on the card of ``slot``: ``card.faults.<fault>(*args, **kwargs)``."""

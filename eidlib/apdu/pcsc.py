@@ -425,6 +425,9 @@ class PcscTransport:
         if _u32(code) != _SUCCESS:
             raise self._failure(code, "SCardTransmit")
         if len(response) < 2:
+            # Some drivers (vpcd) report success with no data when the card vanished mid-command.
+            if self._card_removed_since_connect():
+                raise self._drop(CardRemovedError("SCardTransmit: the card was removed during the command"))
             raise TransportError(f"SCardTransmit: {len(response)}-byte answer without a status word")
         return bytes(response)
 
@@ -530,7 +533,10 @@ class ReaderMonitor:
         self.close()
 
     def cancel(self) -> None:
-        """Wake a :meth:`poll` blocked in another thread (it then returns no events)."""
+        """Wake a :meth:`poll` blocked in another thread (it then returns no events).
+
+        Only a poll already waiting inside pcscd is woken; a cancel before that is lost.
+        """
         if self._context is not None:
             scard.SCardCancel(self._context)
 

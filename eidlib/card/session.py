@@ -132,6 +132,9 @@ class BeidCard:
         self._identity: Identity | None = None
         self._current_df: bytes | None = None
         self._se_key: int | None = None
+        # (algorithm, key) of an MSE no PSO has used yet: MSE → VERIFY → PSO needs only one MSE.
+        self._se_armed: tuple[int, int] | None = None
+        self._depth = 0
         self._auth_verified = False
         self._pinpad: PinPad | None = None
         self._pinpad_probed = False
@@ -185,6 +188,7 @@ class BeidCard:
             self._cache_serial = None
         self._current_df = None
         self._se_key = None
+        self._se_armed = None
         self._auth_verified = False
 
     @contextmanager
@@ -200,7 +204,14 @@ class BeidCard:
             with self._transport.transaction():
                 if self._card_data is None:
                     self._start()
-                yield
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                    if not self._depth:
+                        # Outside a transaction another application may change the SE.
+                        self._se_armed = None
         except CardRemovedError as exc:
             self._forget(keep_files=_is_reset(exc))
             raise
@@ -217,6 +228,7 @@ class BeidCard:
         self._card_data = data
         self._current_df = None
         self._se_key = None
+        self._se_armed = None
 
     def _read_card_data(self, *, extended: bool) -> CardData:
         if extended:
@@ -462,8 +474,14 @@ class BeidCard:
         raise ApduError(sw, b"", ins)
 
     def _auth_environment(self) -> None:
-        """A VERIFY counts as "PIN once" only outside a non-repudiation SE: leave one if needed."""
-        if self._se_key == KeyReference.NON_REPUDIATION:
+        """A VERIFY counts as "PIN once" only outside a non-repudiation SE (spec §4.3).
+
+        When this session has not set the SE itself, the card may still hold one left by
+        another application (OpenSC leaves key 83 after refusing it), so the authentication
+        SE is set first. The next authentication signature with the default algorithm then
+        needs no MSE of its own.
+        """
+        if self._se_key != KeyReference.AUTHENTICATION:
             plan = plan_signature(
                 self._data().applet_version, b"", key="authentication",
                 hash=default_hash(self._data().applet_version), prehashed=False, padding="pkcs1v15",
@@ -489,19 +507,22 @@ class BeidCard:
         """CHANGE REFERENCE DATA; both ``None`` means entering both PINs on the PIN pad."""
         if (old is None) != (new is None):
             raise PinFormatError("give both the old and the new PIN, or neither (PIN pad)")
+        pad = None
         if old is not None and new is not None:
             check_pin(old)
             check_pin(new)
+        else:
+            pad = self.pinpad()
+            if pad is None or pad.modify_code is None:
+                raise PinRequired("changing the PIN needs the PINs (no PIN pad with MODIFY)")
         with self._session():
             self._auth_environment()
-            if old is None or new is None:
-                pad = self.pinpad()
-                if pad is None or pad.modify_code is None:
-                    raise PinRequired("changing the PIN needs the PINs (no PIN pad with MODIFY)")
+            if pad is not None and pad.modify_code is not None:
                 answer = self._control().control(pad.modify_code, modify_structure(self._language))
                 sw = (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
                 self.channel.apdu_count += 1
             else:
+                assert old is not None and new is not None
                 sw = self._send_pin_command(commands.change_header(), [pin_block(old), pin_block(new)])
             self._check_pin_status(sw, commands.Ins.CHANGE_REFERENCE_DATA)
             self._auth_verified = True
@@ -529,6 +550,7 @@ class BeidCard:
             self.channel.send(commands.LOG_OFF)
             self._auth_verified = False
             self._se_key = None
+            self._se_armed = None
 
     @property
     def pin_verified(self) -> bool:
@@ -560,12 +582,15 @@ class BeidCard:
         answer = self._exchange_raw(raw)
         if answer[-2:] != b"\x90\x00":
             self._se_key = None
+            self._se_armed = None
             sw = (answer[-2] << 8) | answer[-1]
             raise NotSupported(f"the card refused the signing environment ({sw:04X})")
         self._se_key = plan.key_reference
+        self._se_armed = key
 
     def _pso(self, plan: SigningPlan) -> bytes:
         payload = plan.payload
+        self._se_armed = None  # every PSO gets an MSE of its own
         answer = self._exchange_raw(commands.PSO_HEADER + bytes((len(payload),)) + payload)
         sw1, sw2 = answer[-2], answer[-1]
         if sw1 == 0x61:
@@ -611,7 +636,8 @@ class BeidCard:
                 return self._pso(plan)
         with self._session():
             verified_now = False
-            self._mse(plan)
+            if self._se_armed != (plan.algorithm, plan.key_reference):
+                self._mse(plan)
             if not self._auth_verified and (pin is not None or self.pinpad() is not None):
                 self._verify(pin)
                 self._auth_verified = verified_now = True
@@ -659,6 +685,7 @@ class BeidCard:
             answer = self.channel.transmit(commands.internal_authenticate(_IA_P384, digest))
             # A successful INTERNAL AUTHENTICATE clears the security environment (spec §3.8).
             self._se_key = None
+            self._se_armed = None
             answer.check(commands.Ins.INTERNAL_AUTHENTICATE)
             signature = answer.data
             spki = self._read(CardFile.BASIC_PUBLIC_KEY)

@@ -39,7 +39,7 @@ from eidlib.pkcs11.mechanisms import (
     raw_ecdsa_signature,
 )
 from eidlib.pkcs11.module import find_module
-from eidlib.pkcs11.pin import PinRule, login_with
+from eidlib.pkcs11.pin import PinRule, login_with, native_pin
 
 if TYPE_CHECKING:
     from eidlib.card.address import Address
@@ -261,6 +261,23 @@ class Pkcs11Token:
         raise_for(rv, "C_Login", tries_left=self._tries_left_quietly)
         self._logged_in = True
 
+    def change_pin(self, old: str | bytearray, new: str | bytearray) -> None:
+        """``C_SetPIN`` in a read-write session: both PINs checked against the token's rule first,
+        never retried, their native copies wiped. A wrong ``old`` raises :class:`WrongPin`."""
+        self._handle()
+        self.pin_rule.check(old)
+        self.pin_rule.check(new)
+        session = self._call(
+            "C_OpenSession", lambda: self._lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
+        )
+        lib = self._lib.lib
+        try:
+            with native_pin(old) as old_buffer, native_pin(new) as new_buffer:
+                rv = lib.C_SetPIN(session.session, old_buffer, new_buffer)
+        finally:
+            lib.C_CloseSession(session.session)
+        raise_for(rv, "C_SetPIN", tries_left=self._tries_left_quietly)
+
     def log_off(self) -> None:
         """``C_Logout`` (sends LOG OFF on the official module). No error when not logged in."""
         session = self._handle()
@@ -406,6 +423,13 @@ class Pkcs11Token:
         gets a context-specific login. Without it an earlier :meth:`verify_pin`, a PIN pad or the
         module's own dialog (official module, signature key) is relied on.
         """
+        # refuse what can never work before the PIN is used
+        if hash is not None:
+            hash_spec(hash)
+        if padding not in ("pkcs1v15", "pss"):
+            raise NotSupported(f"unknown padding {padding!r}")
+        if key not in objects.KEYS:
+            raise NotSupported(f"unknown key {key!r}; use 'authentication' or 'signature'")
         if pin is not None:
             self.verify_pin(pin)
         private = self.private_key(key)

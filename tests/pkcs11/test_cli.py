@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from eidlib.card.session import open_card
 from eidlib.cli import main as cli
 from tests.pkcs11.conftest import CONSUMER, RSA_TOKEN
+from tests.pkcs11.openssl import OPENSSL, openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
-from tests.pkcs11.test_cms import OPENSSL, openssl_verify
 
 
 @pytest.fixture(autouse=True)

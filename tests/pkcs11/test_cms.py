@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +17,10 @@ from eidlib.card.token import CardCertificates
 from eidlib.pkcs11 import Pkcs11Token, open_token
 from eidlib.signing import CmsError, sign_file_cms
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 
 pytestmark = pytest.mark.softhsm
-
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
-
 
 @pytest.fixture(params=[RSA_TOKEN, EC_TOKEN])
 def token(request: pytest.FixtureRequest, softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
@@ -37,20 +33,6 @@ def document(tmp_path: Path) -> Path:
     path = tmp_path / "contract.pdf"
     path.write_bytes(b"%PDF-1.4 pretend contract\n" + bytes(range(256)) * 40)
     return path
-
-
-def openssl_verify(
-    tmp_path: Path, signature: bytes, content: Path, root_pem: bytes, *extra: str
-) -> subprocess.CompletedProcess[str]:
-    sig = tmp_path / "sig.p7s"
-    sig.write_bytes(signature)
-    root = tmp_path / "root.pem"
-    root.write_bytes(root_pem)
-    return subprocess.run(
-        [OPENSSL, "cms", "-verify", "-binary", "-inform", "DER", "-in", str(sig), "-content", str(content),
-         "-CAfile", str(root), "-out", "/dev/null", *extra],
-        capture_output=True, text=True, timeout=30, check=False,
-    )
 
 
 @pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512"])

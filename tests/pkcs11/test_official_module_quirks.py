@@ -10,10 +10,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eidlib.apdu.errors import CardRemovedError
 from eidlib.card.address import Address
-from eidlib.card.errors import IntegrityError, NotSupported, PinBlocked, PinCancelled, WrongPin
+from eidlib.card.errors import CardDataError, IntegrityError, NotSupported, PinBlocked, PinCancelled, WrongPin
 from eidlib.card.identity import Identity
 from eidlib.pkcs11 import Pkcs11Token
 from eidlib.signing import sign_file_cms
@@ -203,3 +205,48 @@ def test_pin_pad_reader(state: OfficialModuleState) -> None:
     assert state.pins_seen == [b""]
     signature = token.sign(DATA)
     public(token.read_certificates().authentication).verify(signature, DATA, padding.PKCS1v15(), hashes.SHA256())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.booleans(), max_size=8))
+def test_pin_attempts_follow_the_card_counter(
+    material: tuple[dict[str, bytes], dict[str, rsa.RSAPrivateKey], dict[str, bytes]], attempts: list[bool]
+) -> None:
+    """Model: 3 tries, a right PIN restores them, 0 tries means blocked; one C_Login per call, ever."""
+    state = build_state(*material)
+    token = Pkcs11Token(OfficialModule(state), "libbeidpkcs11.so.0", 0)
+    left = 3
+    for right in attempts:
+        logins_before = len(user_types(state))
+        if left == 0:
+            with pytest.raises(PinBlocked):
+                token.verify_pin("1234" if right else "0000")
+        elif right:
+            token.verify_pin("1234")
+            left = 3
+        else:
+            left -= 1
+            expected: type[Exception] = PinBlocked if left == 0 else WrongPin
+            with pytest.raises(expected):
+                token.verify_pin("0000")
+        assert len(user_types(state)) == logins_before + 1
+        assert token.pin_tries_left() == {0: 0, 1: 1}.get(left)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=64), st.binary(max_size=12))
+def test_malformed_objects_give_typed_errors(
+    material: tuple[dict[str, bytes], dict[str, rsa.RSAPrivateKey], dict[str, bytes]], value: bytes, ckattr_id: bytes
+) -> None:
+    certificates, keys, data = material
+    state = build_state(certificates, keys, {**data, "CERT_RN_FILE": value})
+    for attributes in state.objects.values():
+        if attributes[PyKCS11.CKA_CLASS] == PyKCS11.CKO_CERTIFICATE and attributes[PyKCS11.CKA_LABEL] == "CA":
+            attributes[PyKCS11.CKA_VALUE] = value
+            attributes[PyKCS11.CKA_ID] = ckattr_id
+    token = Pkcs11Token(OfficialModule(state), "libbeidpkcs11.so.0", 0)
+    try:
+        read = token.read_certificates()
+    except CardDataError:
+        return
+    assert read.ca is None or value.startswith(read.ca)

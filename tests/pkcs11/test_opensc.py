@@ -169,3 +169,14 @@ def test_pkcs11_info_over_opensc(pcsc_cards: PcscStack, capsys: pytest.CaptureFi
     report = json.loads(capsys.readouterr().out)
     assert report["label"].startswith("BELPIC") and "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
     assert "unavailable" in report["certificates"]  # private until login on an applet 1.7 card
+
+
+def test_change_pin_through_opensc(opensc_17: Pkcs11Token) -> None:
+    opensc_17.change_pin(PIN, "5678")
+    try:
+        with pytest.raises(WrongPin):
+            opensc_17.verify_pin(PIN)
+        opensc_17.verify_pin("5678")
+    finally:
+        opensc_17.change_pin("5678", PIN)
+    opensc_17.verify_pin(PIN)

@@ -248,6 +248,15 @@ def test_integrity_from_data_objects(rsa_token: Pkcs11Token, ec_token: Pkcs11Tok
         ec_token.verify_integrity()
 
 
+@pytest.mark.parametrize(
+    "bad", [{"hash": "md5"}, {"padding": "oaep"}, {"key": "card"}], ids=["hash", "padding", "key"]
+)
+def test_impossible_requests_refused_before_the_pin(rsa_token: Pkcs11Token, bad: dict[str, str]) -> None:
+    with pytest.raises(NotSupported):
+        rsa_token.sign(DATA, pin="0000", **bad)  # type: ignore[arg-type]
+    assert not rsa_token.pin_count_low(), "the wrong PIN never reached the token"
+
+
 def test_unknown_key_and_hash(rsa_token: Pkcs11Token) -> None:
     rsa_token.verify_pin(USER_PIN)
     with pytest.raises(NotSupported):
@@ -307,3 +316,19 @@ def test_bytearray_pin(rsa_token: Pkcs11Token) -> None:
     with pytest.raises(WrongPin):
         rsa_token.verify_pin(bytearray(b"0000"))
     rsa_token.verify_pin(pin)
+
+
+def test_change_pin(softhsm: SoftHsm) -> None:
+    with open_token(softhsm.module, token_label=PLAIN_TOKEN) as token:
+        with pytest.raises(PinFormatError):
+            token.change_pin(PLAIN_PIN, "abc")  # below the token's minimum: nothing sent
+        with pytest.raises(WrongPin):
+            token.change_pin("not-the-pin", "new-secret")
+        token.change_pin(PLAIN_PIN, bytearray(b"new-secret"))
+        try:
+            with pytest.raises(WrongPin):
+                token.verify_pin(PLAIN_PIN)
+            token.verify_pin("new-secret")
+        finally:
+            token.change_pin("new-secret", PLAIN_PIN)
+        token.verify_pin(PLAIN_PIN)

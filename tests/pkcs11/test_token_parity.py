@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.card.ecdsa import ecdsa_raw_to_der
@@ -21,6 +22,7 @@ from eidlib.signing import sign_file_cms
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.cards import reset_card
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import SoftHsm
 
 OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
@@ -124,11 +126,18 @@ def test_token_surface(token: Token, source: Source, request: pytest.FixtureRequ
         token.sign(DATA)
 
 
-def test_cms_through_every_token(token: Token, source: Source) -> None:
+def test_cms_through_every_token(token: Token, source: Source, tmp_path: Path) -> None:
     key: KeyName = "signature" if source.signature_key_usable else "authentication"
     token.verify_pin(PIN)
     der = sign_file_cms(token, DATA, key=key, pin=PIN)  # verified against the certificate inside
-    assert der[:1] == b"\x30"
+    root = token.read_certificates().root
+    assert root is not None
+    content = tmp_path / "data.bin"
+    content.write_bytes(DATA)
+    pem = x509.load_der_x509_certificate(root).public_bytes(serialization.Encoding.PEM)
+    # "-purpose any": the authentication certificate is for TLS client authentication
+    result = openssl_verify(tmp_path, der, content, pem, "-purpose", "any")
+    assert result.returncode == 0, result.stderr
 
 
 def test_opensc_and_card_agree(pcsc_cards: PcscStack) -> None:
