@@ -13,8 +13,12 @@ from eidlib.errors import EidError
 
 #: Modules that add subcommands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
+    "eidlib.cli.readers",
+    "eidlib.cli.card_commands",
+    "eidlib.cli.certs",
     "eidlib.cli.auth_commands",
-    "eidlib.cli.readers", "eidlib.cli.emulate", "eidlib.cli.card_commands", "eidlib.cli.certs",
+    "eidlib.cli.pkcs11_commands",
+    "eidlib.cli.emulate",
 )
 
 
@@ -36,9 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bind_bare_pkcs11(argv: list[str], commands: set[str]) -> list[str]:
+    """``--pkcs11 certs`` means "find the module", not "load a module named certs"."""
+    out = list(argv)
+    for i, word in enumerate(out[:-1]):
+        if word == "--pkcs11" and out[i + 1] in commands:
+            out[i] = "--pkcs11="
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    args = parser.parse_args(_bind_bare_pkcs11(words, set(subparsers.choices)))
     if args.verbose:
         from eidlib.apdu.trace import TRAFFIC
 

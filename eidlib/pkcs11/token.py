@@ -119,6 +119,8 @@ class Pkcs11Token:
         self._session: Any = None
         self._logged_in = False
         self._mechanisms: frozenset[int] | None = None
+        # Key handles found once per login state: a signature then costs C_SignInit + C_Sign only.
+        self._keys: dict[str, PrivateKey] = {}
         self._session = self._call("C_OpenSession", lambda: lib.openSession(slot))
         try:
             self.info = self._token_info()
@@ -254,6 +256,7 @@ class Pkcs11Token:
         # Log out first, whoever logged in: login state is shared by every session of the process, and
         # the official module answers a second C_Login with CKR_OK without checking anything.
         self._logged_in = False
+        self._keys.clear()
         rv = lib.C_Logout(session.session)
         if rv != PyKCS11.CKR_USER_NOT_LOGGED_IN:
             raise_for(rv, "C_Logout")
@@ -282,6 +285,7 @@ class Pkcs11Token:
         """``C_Logout`` (sends LOG OFF on the official module). No error when not logged in."""
         session = self._handle()
         self._logged_in = False
+        self._keys.clear()
         rv = self._lib.lib.C_Logout(session.session)
         if rv != PyKCS11.CKR_USER_NOT_LOGGED_IN:
             raise_for(rv, "C_Logout")
@@ -376,6 +380,9 @@ class Pkcs11Token:
         Raises :class:`~eidlib.card.errors.PinRequired` when none is visible, nobody logged in and the token
         says it needs a login (private objects are hidden until then), else :class:`NotSupported`.
         """
+        cached = self._keys.get(key)
+        if cached is not None:
+            return cached
         role = objects.KEYS.get(key)
         if role is None:
             raise NotSupported(f"unknown key {key!r}; use 'authentication' or 'signature'")
@@ -393,17 +400,21 @@ class Pkcs11Token:
                 )
             raise NotSupported(f"the token offers no usable {key} key")
         handle, label, _ = chosen
-        key_type, always, ec_params = self._attributes(
-            handle, [PyKCS11.CKA_KEY_TYPE, PyKCS11.CKA_ALWAYS_AUTHENTICATE, PyKCS11.CKA_EC_PARAMS]
-        )
+        key_type, always = self._attributes(handle, [PyKCS11.CKA_KEY_TYPE, PyKCS11.CKA_ALWAYS_AUTHENTICATE])
         if key_type == PyKCS11.CKK_RSA:
-            return PrivateKey(handle, label, KeyKind.RSA, bool(always), None, "sha256")
-        if key_type == PyKCS11.CKK_EC:
+            found = PrivateKey(handle, label, KeyKind.RSA, bool(always), None, "sha256")
+        elif key_type == PyKCS11.CKK_EC:
+            # CKA_EC_PARAMS only for EC keys: asking an RSA key for it costs a slow fallback read.
+            (ec_params,) = self._attributes(handle, [PyKCS11.CKA_EC_PARAMS])
             curve = _CURVES.get(bytes(ec_params or b""))
             if curve is None:
-                return PrivateKey(handle, label, KeyKind.EC, bool(always), None, "sha384")
-            return PrivateKey(handle, label, KeyKind.EC, bool(always), curve[0], curve[1])
-        raise NotSupported(f"the {key} key has an unsupported type (CKA_KEY_TYPE {key_type!r})")
+                found = PrivateKey(handle, label, KeyKind.EC, bool(always), None, "sha384")
+            else:
+                found = PrivateKey(handle, label, KeyKind.EC, bool(always), curve[0], curve[1])
+        else:
+            raise NotSupported(f"the {key} key has an unsupported type (CKA_KEY_TYPE {key_type!r})")
+        self._keys[key] = found
+        return found
 
     # ----------------------------------------------------------------- signing
 
@@ -441,8 +452,10 @@ class Pkcs11Token:
         log.debug("signing with %s key using %s", key, mechanism_name(plan.mechanism))
         try:
             signature = self._sign_once(private, plan, payload, pin if private.always_authenticate else None)
-        except NotSupported as exc:
-            if key == "signature" and isinstance(exc.__cause__, Pkcs11Error):
+        except EidError as exc:
+            # The handle may be stale (token removed, session reopened): find the key again next time.
+            self._keys.pop(key, None)
+            if isinstance(exc, NotSupported) and key == "signature" and isinstance(exc.__cause__, Pkcs11Error):
                 raise NotSupported(
                     f"the module refuses to sign with the non-repudiation key ({exc}); OpenSC does so by "
                     "design: use the official eID module for qualified signatures"
@@ -483,6 +496,7 @@ class Pkcs11Token:
     def _reopen(self) -> None:
         old, self._session = self._session, None
         self._logged_in = False
+        self._keys.clear()
         if old is not None:
             self._lib.lib.C_CloseSession(old.session)
         self._session = self._call("C_OpenSession", lambda: self._lib.openSession(self.slot))

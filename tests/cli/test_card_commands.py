@@ -154,3 +154,13 @@ def test_diagnose_virtual(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and report["problems"] == []
     assert report["card"]["applet_version"] == "1.8" and report["card"]["pin_tries_left"] == 3
     assert report["card"]["atr_recognised"] == "1.8"
+
+
+def test_bare_pkcs11_before_a_command_means_find_the_module() -> None:
+    from eidlib.cli.main import _bind_bare_pkcs11, build_parser
+
+    commands = {"pin", "certs", "sign"}
+    assert _bind_bare_pkcs11(["--pkcs11", "pin", "status"], commands) == ["--pkcs11=", "pin", "status"]
+    assert _bind_bare_pkcs11(["--pkcs11", "/x/opensc.so", "certs"], commands) == ["--pkcs11", "/x/opensc.so", "certs"]
+    args = build_parser().parse_args(_bind_bare_pkcs11(["--pkcs11", "pin", "status"], commands))
+    assert args.pkcs11 == "" and args.command == "pin"
