@@ -26,8 +26,9 @@ test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: setup
-	$(VENV)/bin/ruff check eidlib tests examples benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --explicit-package-bases benchmarks examples
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
+from eidlib.belpic.tags import AddressTag
 from eidlib.card.identity import collect_fields, decode_text
-
-
-class AddressTag(IntEnum):
-    """Tags of the address file."""
-
-    FILE_VERSION = 0x00
-    STREET_AND_NUMBER = 0x01
-    ZIP = 0x02
-    MUNICIPALITY = 0x03
 
 
 @dataclass(frozen=True)

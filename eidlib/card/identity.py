@@ -8,46 +8,11 @@ from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from typing import Any
 
+from eidlib.belpic.codes import DocumentType, SpecialStatus
+from eidlib.belpic.tags import IdentityTag
 from eidlib.card.dates import PartialDate, parse_birth_date, parse_card_date
 from eidlib.card.errors import CardDataError
 from eidlib.card.tlv import parse_tlv
-
-
-class IdentityTag(IntEnum):
-    """Tags of the identity file (spec §5.2)."""
-
-    FILE_VERSION = 0x00
-    CARD_NUMBER = 0x01
-    CHIP_NUMBER = 0x02
-    VALIDITY_BEGIN = 0x03
-    VALIDITY_END = 0x04
-    ISSUING_MUNICIPALITY = 0x05
-    NATIONAL_NUMBER = 0x06
-    SURNAME = 0x07
-    FIRSTNAMES = 0x08
-    THIRD_INITIAL = 0x09
-    NATIONALITY = 0x0A
-    BIRTH_PLACE = 0x0B
-    BIRTH_DATE = 0x0C
-    SEX = 0x0D
-    NOBILITY = 0x0E
-    DOCUMENT_TYPE = 0x0F
-    SPECIAL_STATUS = 0x10
-    PHOTO_HASH = 0x11
-    DUPLICATA = 0x12
-    SPECIAL_ORGANIZATION = 0x13
-    MEMBER_OF_FAMILY = 0x14
-    DATE_AND_COUNTRY_OF_PROTECTION = 0x15
-    WORK_PERMIT = 0x16
-    EMPLOYER_VAT_1 = 0x17
-    EMPLOYER_VAT_2 = 0x18
-    REGIONAL_FILE_NUMBER = 0x19
-    BASIC_KEY_HASH = 0x1A
-    BREXIT_MENTION_1 = 0x1B
-    BREXIT_MENTION_2 = 0x1C
-    CARD_A_MENTION_1 = 0x1D
-    CARD_A_MENTION_2 = 0x1E
-    CARD_EU_START_DATE = 0x1F
 
 
 class Sex(Enum):
@@ -65,80 +30,6 @@ class Sex(Enum):
         if value in ("F", "V", "W"):
             return cls.FEMALE
         raise CardDataError(f"unknown sex code {text!r}")
-
-
-class DocumentType(IntEnum):
-    """Tag ``0F`` codes (spec §5.2 table)."""
-
-    BELGIAN_CITIZEN = 1
-    KIDS_CARD = 6
-    BOOTSTRAP_CARD = 7
-    HABILITATION_CARD = 8
-    FOREIGNER_A = 11
-    FOREIGNER_B = 12
-    FOREIGNER_C = 13
-    FOREIGNER_D = 14
-    FOREIGNER_E = 15
-    FOREIGNER_E_PLUS = 16
-    FOREIGNER_F = 17
-    FOREIGNER_F_PLUS = 18
-    EUROPEAN_BLUE_CARD_H = 19
-    FOREIGNER_I = 20
-    FOREIGNER_J = 21
-    FOREIGNER_M = 22
-    FOREIGNER_N = 23
-    FOREIGNER_K = 27
-    FOREIGNER_L = 28
-    FOREIGNER_EU = 31
-    FOREIGNER_EU_PLUS = 32
-    FOREIGNER_A_NEW = 33
-    FOREIGNER_B_NEW = 34
-    FOREIGNER_F_NEW = 35
-    FOREIGNER_F_PLUS_NEW = 36
-    KIDS_FOREIGNER_EU = 61
-    KIDS_FOREIGNER_EU_PLUS = 62
-    KIDS_FOREIGNER_A = 63
-    KIDS_FOREIGNER_B = 64
-    KIDS_FOREIGNER_K = 65
-    KIDS_FOREIGNER_L = 66
-    KIDS_FOREIGNER_F = 67
-    KIDS_FOREIGNER_F_PLUS = 68
-    KIDS_FOREIGNER_M = 69
-
-
-class SpecialStatus(IntEnum):
-    """Tag ``10`` codes."""
-
-    NO_STATUS = 0
-    WHITE_CANE = 1
-    EXTENDED_MINORITY = 2
-    WHITE_CANE_EXTENDED_MINORITY = 3
-    YELLOW_CANE = 4
-    YELLOW_CANE_EXTENDED_MINORITY = 5
-
-    @property
-    def white_cane(self) -> bool:
-        """Blind holder."""
-        return self in (SpecialStatus.WHITE_CANE, SpecialStatus.WHITE_CANE_EXTENDED_MINORITY)
-
-    @property
-    def yellow_cane(self) -> bool:
-        """Partially sighted holder."""
-        return self in (SpecialStatus.YELLOW_CANE, SpecialStatus.YELLOW_CANE_EXTENDED_MINORITY)
-
-    @property
-    def extended_minority(self) -> bool:
-        """Adult under extended minority."""
-        return self in (
-            SpecialStatus.EXTENDED_MINORITY,
-            SpecialStatus.WHITE_CANE_EXTENDED_MINORITY,
-            SpecialStatus.YELLOW_CANE_EXTENDED_MINORITY,
-        )
-
-    @property
-    def bad_sight(self) -> bool:
-        """White or yellow cane."""
-        return self.white_cane or self.yellow_cane
 
 
 class SpecialOrganization(Enum):

@@ -19,6 +19,7 @@ from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from eidlib.belpic.codes import DocumentType, SpecialStatus
 from eidlib.errors import EidError
 
 
@@ -46,59 +47,9 @@ class CardLanguage(str, Enum):
     DE = "de"
 
 
-class DocumentType(IntEnum):
-    """Identity tag 0x0F codes (IDA5; SDKDATA; commons-eid ``DocumentType``)."""
-
-    BELGIAN_CITIZEN = 1
-    KIDS = 6
-    BOOTSTRAP = 7
-    HABILITATION = 8
-    FOREIGNER_A = 11
-    FOREIGNER_B = 12
-    FOREIGNER_C = 13
-    FOREIGNER_D = 14
-    FOREIGNER_E = 15
-    FOREIGNER_E_PLUS = 16
-    FOREIGNER_F = 17
-    FOREIGNER_F_PLUS = 18
-    EUROPEAN_BLUE_CARD_H = 19
-    FOREIGNER_I = 20
-    FOREIGNER_J = 21
-    FOREIGNER_M = 22
-    FOREIGNER_N = 23
-    FOREIGNER_K = 27
-    FOREIGNER_L = 28
-    FOREIGNER_EU = 31
-    FOREIGNER_EU_PLUS = 32
-    FOREIGNER_A_NEW = 33
-    FOREIGNER_B_NEW = 34
-    FOREIGNER_F_NEW = 35
-    FOREIGNER_F_PLUS_NEW = 36
-    KIDS_FOREIGNER_EU = 61
-    KIDS_FOREIGNER_EU_PLUS = 62
-    KIDS_FOREIGNER_A = 63
-    KIDS_FOREIGNER_B = 64
-    KIDS_FOREIGNER_K = 65
-    KIDS_FOREIGNER_L = 66
-    KIDS_FOREIGNER_F = 67
-    KIDS_FOREIGNER_F_PLUS = 68
-    KIDS_FOREIGNER_M = 69
-
-
-class SpecialStatus(IntEnum):
-    """Identity tag 0x10 codes."""
-
-    NONE = 0
-    WHITE_CANE = 1
-    EXTENDED_MINORITY = 2
-    WHITE_CANE_EXTENDED_MINORITY = 3
-    YELLOW_CANE = 4
-    YELLOW_CANE_EXTENDED_MINORITY = 5
-
-
 #: Documents whose card number is the 12-digit number with mod-97 check digits.
 BELGIAN_DOCUMENTS = frozenset(
-    {DocumentType.BELGIAN_CITIZEN, DocumentType.KIDS, DocumentType.BOOTSTRAP, DocumentType.HABILITATION}
+    {DocumentType.BELGIAN_CITIZEN, DocumentType.KIDS_CARD, DocumentType.BOOTSTRAP_CARD, DocumentType.HABILITATION_CARD}
 )
 
 #: Birth month abbreviations per card language (IDA5 §3).
@@ -252,7 +203,7 @@ class Persona:
     third_initial: str = ""
     language: CardLanguage = CardLanguage.NL
     document_type: DocumentType = DocumentType.BELGIAN_CITIZEN
-    special_status: SpecialStatus = SpecialStatus.NONE
+    special_status: SpecialStatus = SpecialStatus.NO_STATUS
     noble_condition: str = ""
     photo: Path | None = None
     chip_number: bytes | None = None
@@ -413,7 +364,7 @@ class Persona:
             validity_end=dt.date(2027, 2, 1),
             issuing_municipality="Leuven",
             address=Address("Voorbeeldstraat 42", "3000", "Leuven"),
-            document_type=DocumentType.KIDS,
+            document_type=DocumentType.KIDS_CARD,
         )
 
     def replace(self, **changes: Any) -> Persona:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from enum import IntEnum
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eidlib.belpic.tags import AddressTag, IdentityTag
 from eidlib.emulator.image import CardImage, PrivateKey, Profile
 from eidlib.emulator.persona import Persona, card_date
 from eidlib.emulator.pki import DEFAULT_SEED, TestPki
@@ -68,54 +68,10 @@ class PersonaliseError(EidError):
     """The card cannot be personalised with these inputs (bad profile, PIN format, photo)."""
 
 
-class IdentityTag(IntEnum):
-    """Identity file (4031) tags, spec §5.2."""
-
-    CARD_NUMBER = 0x01
-    CHIP_NUMBER = 0x02
-    VALIDITY_BEGIN = 0x03
-    VALIDITY_END = 0x04
-    ISSUING_MUNICIPALITY = 0x05
-    NATIONAL_NUMBER = 0x06
-    SURNAME = 0x07
-    FIRST_NAMES = 0x08
-    THIRD_INITIAL = 0x09
-    NATIONALITY = 0x0A
-    BIRTH_PLACE = 0x0B
-    BIRTH_DATE = 0x0C
-    SEX = 0x0D
-    NOBLE_CONDITION = 0x0E
-    DOCUMENT_TYPE = 0x0F
-    SPECIAL_STATUS = 0x10
-    PHOTO_HASH = 0x11
-    DUPLICATE = 0x12
-    SPECIAL_ORGANISATION = 0x13
-    MEMBER_OF_FAMILY = 0x14
-    DATE_AND_COUNTRY_OF_PROTECTION = 0x15
-    WORK_PERMIT = 0x16
-    EMPLOYER_VAT_1 = 0x17
-    EMPLOYER_VAT_2 = 0x18
-    REGIONAL_FILE_NUMBER = 0x19
-    BASIC_KEY_HASH = 0x1A
-    BREXIT_MENTION_1 = 0x1B
-    BREXIT_MENTION_2 = 0x1C
-    CARD_A_MENTION_1 = 0x1D
-    CARD_A_MENTION_2 = 0x1E
-    EU_CARD_START_DATE = 0x1F
-
-
-class AddressTag(IntEnum):
-    """Address file (4033) tags, spec §5.3."""
-
-    STREET_AND_NUMBER = 0x01
-    ZIP_CODE = 0x02
-    MUNICIPALITY = 0x03
-
-
 #: Optional persona mentions and their identity tags (absent when the field is None).
 _OPTIONAL_TEXT_TAGS: Mapping[str, int] = {
-    "duplicate": IdentityTag.DUPLICATE,
-    "special_organisation": IdentityTag.SPECIAL_ORGANISATION,
+    "duplicate": IdentityTag.DUPLICATA,
+    "special_organisation": IdentityTag.SPECIAL_ORGANIZATION,
     "date_and_country_of_protection": IdentityTag.DATE_AND_COUNTRY_OF_PROTECTION,
     "work_permit": IdentityTag.WORK_PERMIT,
     "employer_vat_1": IdentityTag.EMPLOYER_VAT_1,
@@ -162,13 +118,13 @@ def identity_fields(persona: Persona, chip_serial: bytes, photo_hash: bytes,
         IdentityTag.ISSUING_MUNICIPALITY: persona.issuing_municipality,
         IdentityTag.NATIONAL_NUMBER: persona.national_number,
         IdentityTag.SURNAME: persona.surname,
-        IdentityTag.FIRST_NAMES: persona.first_names,
+        IdentityTag.FIRSTNAMES: persona.first_names,
         IdentityTag.THIRD_INITIAL: persona.third_initial,
         IdentityTag.NATIONALITY: persona.nationality,
         IdentityTag.BIRTH_PLACE: persona.birth_place,
         IdentityTag.BIRTH_DATE: persona.card_birth_date,
         IdentityTag.SEX: persona.card_sex,
-        IdentityTag.NOBLE_CONDITION: persona.noble_condition,
+        IdentityTag.NOBILITY: persona.noble_condition,
         IdentityTag.DOCUMENT_TYPE: str(int(persona.document_type)),
         IdentityTag.SPECIAL_STATUS: str(int(persona.special_status)),
         IdentityTag.PHOTO_HASH: photo_hash,
@@ -180,7 +136,7 @@ def identity_fields(persona: Persona, chip_serial: bytes, photo_hash: bytes,
     if persona.member_of_family:
         fields[IdentityTag.MEMBER_OF_FAMILY] = b""
     if persona.eu_card_start_date is not None:
-        fields[IdentityTag.EU_CARD_START_DATE] = card_date(persona.eu_card_start_date)
+        fields[IdentityTag.CARD_EU_START_DATE] = card_date(persona.eu_card_start_date)
     if basic_key_hash is not None:
         fields[IdentityTag.BASIC_KEY_HASH] = basic_key_hash
     return fields
@@ -191,7 +147,7 @@ def address_file(persona: Persona) -> bytes:
     address = persona.address
     fields: dict[int, TlvValue] = {
         AddressTag.STREET_AND_NUMBER: address.street_and_number,
-        AddressTag.ZIP_CODE: address.zip_code,
+        AddressTag.ZIP: address.zip_code,
         AddressTag.MUNICIPALITY: address.municipality,
     }
     body = encode_tlv(fields)

@@ -34,7 +34,7 @@ def test_repeat_authentication_signature_is_mse_pso_get_response(profile: str) -
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
 def test_verify_then_sign_in_one_transaction_needs_one_mse(profile: str) -> None:
     """MSE(82) → VERIFY → PSO: the SE set before VERIFY serves the signature (spec §9)."""
-    with session(profile, recording=True) as (card, vc):
+    with session(profile, recording=True) as (card, _vc):
         start = len(card.transport.exchanges)  # type: ignore[attr-defined]
         with card.transaction():
             card.verify_pin(PIN)
@@ -50,7 +50,7 @@ def test_verify_then_sign_in_one_transaction_needs_one_mse(profile: str) -> None
 def test_login_is_status_mse_verify_pso_get_response_log_off() -> None:
     from eidlib.auth import authenticate
 
-    with session("1.8", recording=True) as (card, vc):
+    with session("1.8", recording=True) as (card, _vc):
         card.read_certificates()  # cached: a login on a known card reads nothing again
         start = len(card.transport.exchanges)  # type: ignore[attr-defined]
         authenticate(PIN, challenge="A" * 44, origin="https://portal.example", token=card)

@@ -97,7 +97,7 @@ def test_sex_letter_follows_language() -> None:
 def test_defaults_are_valid_and_distinct() -> None:
     adult, kid = Persona.default(), Persona.default_kid()
     assert adult.document_type is DocumentType.BELGIAN_CITIZEN
-    assert kid.document_type is DocumentType.KIDS
+    assert kid.document_type is DocumentType.KIDS_CARD
     assert kid.birth_year >= 2000
     assert kid.national_number[9:] == _mod97_complement("2" + kid.national_number[:9])
     assert adult.national_number[9:] == _mod97_complement(adult.national_number[:9])
