@@ -5,12 +5,14 @@ from eidlib.apdu.command import CommandAPDU
 from eidlib.apdu.errors import (
     ApduFormatError,
     CardRemovedError,
+    CardResetError,
     NoCardError,
     NoReaderError,
     PcscUnavailableError,
     ProtocolError,
     ReaderBusyError,
     TransportError,
+    WaitTimeoutError,
 )
 from eidlib.apdu.replay import RecordingTransport, ReplayTransport
 from eidlib.apdu.response import ResponseAPDU
@@ -25,6 +27,7 @@ __all__ = [
     "ApduFormatError",
     "CardChannel",
     "CardRemovedError",
+    "CardResetError",
     "CommandAPDU",
     "ControlTransport",
     "NoCardError",
@@ -37,6 +40,7 @@ __all__ = [
     "ResponseAPDU",
     "Transport",
     "TransportError",
+    "WaitTimeoutError",
     "describe",
     "format_command",
     "ins_name",

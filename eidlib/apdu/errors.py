@@ -35,3 +35,12 @@ class PcscUnavailableError(TransportError):
 
 class ProtocolError(TransportError):
     """The card broke the transmission protocol (endless 61xx/6Cxx, garbage answer)."""
+
+
+class CardResetError(CardRemovedError):
+    """Another application reset the card: the connection was re-established, but the card's
+    session state (selected file, verified PIN) is gone and the operation must start over."""
+
+
+class WaitTimeoutError(TransportError):
+    """A bounded wait for a reader event (card removal) ended without the event."""

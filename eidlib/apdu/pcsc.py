@@ -20,11 +20,13 @@ from smartcard import scard
 from eidlib.apdu.errors import (
     ApduFormatError,
     CardRemovedError,
+    CardResetError,
     NoCardError,
     NoReaderError,
     PcscUnavailableError,
     ReaderBusyError,
     TransportError,
+    WaitTimeoutError,
 )
 
 ProtocolName = Literal["any", "T0", "T1"]
@@ -87,15 +89,6 @@ PNP_NOTIFICATION = "\\\\?PnP?\\Notification"
 def scard_code_name(code: int) -> str:
     """The symbolic name of a PC/SC return code (``SCARD_E_TIMEOUT``), or its hex value."""
     return SCARD_CODE_NAMES.get(_u32(code), f"0x{_u32(code):08X}")
-
-
-class CardResetError(CardRemovedError):
-    """Another application reset the card: the connection was re-established, but the card's
-    session state (selected file, verified PIN) is gone and the operation must start over."""
-
-
-class WaitTimeoutError(TransportError):
-    """A bounded wait for a reader event (card removal) ended without the event."""
 
 
 def pcsc_error(code: int, action: str, *, connected: bool = False) -> TransportError:

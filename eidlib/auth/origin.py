@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+import idna
+
 from eidlib.auth.errors import InvalidOrigin
 
 #: Longest origin the Web eID app accepts.
@@ -86,10 +88,14 @@ def _normalize_host(host: str) -> str:
         except ValueError as exc:
             raise InvalidOrigin("invalid IPv6 literal in origin") from exc
         return f"[{address.compressed}]"
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except (UnicodeError, ValueError) as exc:
-        raise InvalidOrigin("origin host is not a valid (internationalised) domain name") from exc
+    if host.isascii():
+        ascii_host = host.lower()
+    else:
+        # IDNA 2008 with UTS #46 mapping, as browsers serialise origins (ß stays ß, not "ss").
+        try:
+            ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii").lower()
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise InvalidOrigin("origin host is not a valid internationalised domain name") from exc
     if _is_ipv4_like(ascii_host):
         try:
             return str(ipaddress.IPv4Address(ascii_host))

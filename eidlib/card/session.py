@@ -9,7 +9,6 @@ is removed or replaced), every multi-APDU operation runs inside one
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
@@ -20,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from eidlib.apdu.channel import CardChannel
-from eidlib.apdu.errors import CardRemovedError, NoCardError, TransportError
+from eidlib.apdu.errors import CardRemovedError, CardResetError, NoCardError, TransportError
 from eidlib.apdu.status import ApduError
 from eidlib.apdu.trace import trace_exchange
 from eidlib.apdu.transport import ControlTransport, Transport
@@ -102,9 +101,7 @@ def _pin_failure(sw: int) -> PinError | None:
 
 def _is_reset(exc: CardRemovedError) -> bool:
     """True for a reset by another application (the card stayed in the reader)."""
-    # CardResetError lives with pyscard's transport; it can only be raised once that module is loaded.
-    pcsc = sys.modules.get("eidlib.apdu.pcsc")
-    return pcsc is not None and isinstance(exc, pcsc.CardResetError)
+    return isinstance(exc, CardResetError)
 
 
 class BeidCard:

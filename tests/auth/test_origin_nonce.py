@@ -111,3 +111,15 @@ def test_bad_nonces(bad: object) -> None:
 @given(st.text(alphabet=string.ascii_letters + string.digits + "+/", min_size=44, max_size=128))
 def test_base64_alphabet_nonces_accepted(nonce: str) -> None:
     assert check_nonce(nonce) == nonce
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://straße.de", "https://xn--strae-oqa.de"),  # IDNA 2008: ß is kept, not mapped to "ss"
+        ("https://Bücher.EXAMPLE:443", "https://xn--bcher-kva.example"),
+        ("https://ελλάδα.gr", "https://xn--hxakic4aa.gr"),
+    ],
+)
+def test_idna_2008_origins(origin: str, expected: str) -> None:
+    assert normalize_origin(origin) == expected
