@@ -11,12 +11,14 @@ import datetime as dt
 import hashlib
 import json
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from eidlib.auth import errors
@@ -295,10 +297,13 @@ def _load_anchor(cert: bytes | x509.Certificate) -> x509.Certificate:
 
 def _load_certificate(der: bytes, what: str) -> x509.Certificate:
     try:
-        cert = x509.load_der_x509_certificate(der)
-        cert.extensions  # noqa: B018 - parse the extensions now so malformed ones fail here
-    except ValueError as exc:
-        raise errors.CertificateDecodeError(f"{what} is not a DER X.509 certificate") from exc
+        with warnings.catch_warnings():
+            # cryptography only warns about a non-positive serial number (RFC 5280 forbids it): refuse it.
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+            cert.extensions  # noqa: B018 - parse the extensions now so malformed ones fail here
+    except (ValueError, CryptographyDeprecationWarning) as exc:
+        raise errors.CertificateDecodeError(f"{what} is not a valid DER X.509 certificate") from exc
     return cert
 
 

@@ -179,9 +179,23 @@ def _write(out_dir: str, certs: CardCertificates) -> list[str]:
     return written
 
 
+def _trust_store(args: argparse.Namespace) -> TrustStore:
+    """``--trust``, else the virtual card's own test root for ``--virtual``, else the Belgian roots.
+
+    The test root is only ever trusted for the built-in virtual card, never for a real card.
+    """
+    if args.trust:
+        return TrustStore.from_path(args.trust)
+    if getattr(args, "virtual", None):
+        from eidlib.emulator.pki import TestPki
+
+        return TrustStore([TestPki.load(profile=args.virtual).root.cert_der()])
+    return TrustStore.belgium()
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        trust = TrustStore.from_path(args.trust) if args.trust else TrustStore.belgium()
+        trust = _trust_store(args)
     except CertificateError as exc:
         raise EidError(f"cannot load trust anchors: {exc}") from exc
     at = args.at or dt.datetime.now(dt.timezone.utc)

@@ -309,3 +309,20 @@ def test_every_single_character_change_is_rejected(vector: Vector) -> None:
 def test_malformed_token_text(text: str) -> None:
     with pytest.raises(TokenParseError):
         validator().validate(text, ES384.nonce)
+
+
+@pytest.mark.parametrize("vector", ALL, ids=ids)
+@pytest.mark.parametrize("serial", [0, -5])
+def test_non_positive_serial_is_refused(vector: Vector, serial: int) -> None:
+    """RFC 5280 forbids it; cryptography only warns, the validator refuses it outright."""
+    from asn1crypto import x509 as asn1_x509
+
+    cert = asn1_x509.Certificate.load(vector.user_cert)
+    tbs = cert["tbs_certificate"].copy()
+    tbs["serial_number"] = serial
+    forged = asn1_x509.Certificate(
+        {"tbs_certificate": tbs, "signature_algorithm": cert["signature_algorithm"],
+         "signature_value": cert["signature_value"]}
+    ).dump()
+    with pytest.raises(CertificateDecodeError):
+        validator().validate(tampered(vector, unverifiedCertificate=b64(forged)), vector.nonce)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import importlib.resources
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,8 +141,12 @@ def test_virtual_card_through_main(
     assert rows["authentication"]["key"] == ("EC secp384r1" if profile == "1.8" else "RSA 2048")
     assert rows["authentication"]["national_number"].isdigit()
     assert len(list(out.iterdir())) == 5
-    # Against the real Belgian roots the virtual card is not trusted.
-    assert main(["--virtual", profile, "--json", "certs"]) == 1
+    # Without --trust the virtual card is checked against its own test root ...
+    assert main(["--virtual", profile, "--json", "certs"]) == 0
+    capsys.readouterr()
+    # ... and against the real Belgian roots it is not trusted.
+    belgian_roots = Path(str(importlib.resources.files("eidlib.x509") / "roots"))
+    assert main(["--virtual", profile, "--json", "certs", "--trust", str(belgian_roots)]) == 1
     rows = {row["slot"]: row for row in json.loads(capsys.readouterr().out)["certificates"]}
     assert rows["authentication"]["error"].startswith("CertificateNotTrusted")
 
@@ -184,3 +189,18 @@ def test_help_through_main(capsys: pytest.CaptureFixture[str]) -> None:
         main(["certs", "--help"])
     assert info.value.code == 0
     assert "--trust" in capsys.readouterr().out
+
+
+def test_test_root_is_trusted_only_for_the_virtual_card() -> None:
+    import argparse
+
+    from eidlib.cli.certs import _trust_store
+    from eidlib.emulator.pki import TestPki
+    from eidlib.x509 import TrustStore
+
+    test_root = TestPki.load(profile="1.8").root.cert_der()
+    virtual = _trust_store(argparse.Namespace(trust=None, virtual="1.8", reader=None, pkcs11=None))
+    assert [a.der for a in virtual.anchors] == [test_root]
+    real = _trust_store(argparse.Namespace(trust=None, virtual=None, reader="Some Reader", pkcs11=None))
+    assert test_root not in [a.der for a in real.anchors]
+    assert {a.der for a in real.anchors} == {a.der for a in TrustStore.belgium().anchors}
