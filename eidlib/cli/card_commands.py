@@ -113,11 +113,17 @@ def _need_beid(card: Token, what: str) -> BeidCard:
     return card
 
 
-def _integrity_verdict(card: BeidCard) -> dict[str, Any]:
+def _integrity_verdict(card: Token) -> dict[str, Any]:
+    """The card's own files, or a PKCS#11 module's eID data objects, checked against the RRN signatures."""
+    check = getattr(card, "verify_integrity", None)
+    if check is None:
+        return {"valid": None, "reason": "this token cannot read the signed files"}
     try:
-        result = card.verify_integrity()
+        result = check()
     except IntegrityError as exc:
         return {"valid": False, "file": exc.file, "reason": exc.reason}
+    except NotSupported as exc:  # a PKCS#11 module without the eID data objects
+        return {"valid": None, "reason": str(exc)}
     return {
         "valid": True,
         "hash": result.hash_algorithm,
@@ -165,8 +171,7 @@ def run_read(args: argparse.Namespace) -> int:
         try:
             identity = token.read_identity()  # type: ignore[attr-defined]
             address = token.read_address()  # type: ignore[attr-defined]
-            verdict = (_integrity_verdict(token) if isinstance(token, BeidCard)
-                       else {"valid": None, "reason": "not checked through PKCS#11"})
+            verdict = _integrity_verdict(token)
         finally:
             finish()
     out = {"identity": identity.to_dict(), "address": address.to_dict(), "integrity": verdict}

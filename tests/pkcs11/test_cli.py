@@ -155,6 +155,8 @@ class TestCardCommandsOverPkcs11:
         code, out, err = run(["--pkcs11", softhsm.module, "read", "--json"], capsys, monkeypatch)
         assert code == 0, err
         assert json.loads(out)["identity"]["firstnames"] == "Alice Geldigekaart"
+        # The module's signed data objects are checked like the card's own files.
+        assert json.loads(out)["integrity"]["valid"] is True
         photo = tmp_path / "photo.jpg"
         code, _, err = run(["--pkcs11", softhsm.module, "photo", "-o", str(photo)], capsys, monkeypatch)
         assert code == 0, err
