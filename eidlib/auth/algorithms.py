@@ -9,9 +9,9 @@ from typing import Literal
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from eidlib.auth.errors import AlgorithmMismatch, SignatureInvalid, UnsupportedAlgorithm
+from eidlib.card.ecdsa import ecdsa_raw_to_der
 
 HashName = Literal["sha256", "sha384", "sha512"]
 KeyKind = Literal["rsa", "rsa-pss", "ec"]
@@ -120,11 +120,9 @@ def raw_ecdsa_to_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
     if len(signature) != expected:
         raise SignatureInvalid(f"ECDSA signature must be {expected} raw bytes (r||s), got {len(signature)}")
     half = expected // 2
-    r = int.from_bytes(signature[:half], "big")
-    s = int.from_bytes(signature[half:], "big")
-    if r == 0 or s == 0:
+    if not any(signature[:half]) or not any(signature[half:]):
         raise SignatureInvalid("ECDSA signature has a zero component")
-    return encode_dss_signature(r, s)
+    return ecdsa_raw_to_der(signature)
 
 
 def verify_signature(algorithm: JwaAlgorithm, key: object, signature: bytes, message: bytes) -> None:

@@ -25,6 +25,7 @@ from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
 from eidlib.card.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
+from eidlib.card.pin import wipe
 from eidlib.card.token import CardCertificates
 from eidlib.errors import EidError
 
@@ -73,9 +74,9 @@ def authenticate(
             return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
     finally:
         if pin_buffer is not None:
-            _wipe(pin_buffer)
+            wipe(pin_buffer)
         if isinstance(pin, bytearray):
-            _wipe(pin)
+            wipe(pin)
 
 
 def _sign_challenge(
@@ -179,8 +180,3 @@ def _pin_buffer(pin: str | bytearray | None) -> bytearray | None:
 def _check_pin_format(pin: bytearray) -> None:
     if not 4 <= len(pin) <= 12 or not all(0x30 <= b <= 0x39 for b in pin):
         raise PinFormatError("PIN must be 4 to 12 digits")
-
-
-def _wipe(buffer: bytearray) -> None:
-    for i in range(len(buffer)):
-        buffer[i] = 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
+from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
 from eidlib.card.errors import NotSupported
 from eidlib.card.token import HashName, KeyName, PaddingName
 
@@ -38,17 +39,6 @@ DIGEST_SIZES: dict[str, int] = {
     "sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64,
     "sha3_256": 32, "sha3_384": 48, "sha3_512": 64,
 }  # fmt: skip
-
-#: DER DigestInfo prefixes for RSA algorithm ``01`` (spec §3.5; SHA-3 from RFC 8017 OIDs).
-DIGEST_INFO_PREFIXES: dict[str, bytes] = {
-    "sha1": bytes.fromhex("3021300906052b0e03021a05000414"),
-    "sha256": bytes.fromhex("3031300d060960864801650304020105000420"),
-    "sha384": bytes.fromhex("3041300d060960864801650304020205000430"),
-    "sha512": bytes.fromhex("3051300d060960864801650304020305000440"),
-    "sha3_256": bytes.fromhex("3031300d060960864801650304020805000420"),
-    "sha3_384": bytes.fromhex("3041300d060960864801650304020905000430"),
-    "sha3_512": bytes.fromhex("3051300d060960864801650304020a05000440"),
-}
 
 #: 1.7 RSA references where the card adds the DigestInfo itself (least host work).
 _RSA_PKCS1_BARE: dict[str, int] = {"sha1": 0x02, "sha256": 0x08}

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from eidlib.apdu.status import SW
+from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
 from eidlib.emulator.errors import EmulatorError
 
 Result = tuple[int, bytes]
@@ -53,12 +54,11 @@ _PKCS1_HASHES = {RSA_PKCS1_SHA1: hashes.SHA1(), RSA_PKCS1_MD5: hashes.MD5(), RSA
 _PSS_HASHES = {RSA_PSS_SHA1: hashes.SHA1(), RSA_PSS_SHA256: hashes.SHA256()}
 #: DigestInfo prefixes (spec §3.5): an algorithm-01 request carrying one is signed through the library.
 _DIGEST_INFO_PREFIXES: dict[bytes, hashes.HashAlgorithm] = {
-    bytes.fromhex("3020300c06082a864886f70d020505000410"): hashes.MD5(),
-    bytes.fromhex("3021300906052b0e03021a05000414"): hashes.SHA1(),
-    bytes.fromhex("302d300d06096086480165030402040500041c"): hashes.SHA224(),
-    bytes.fromhex("3031300d060960864801650304020105000420"): hashes.SHA256(),
-    bytes.fromhex("3041300d060960864801650304020205000430"): hashes.SHA384(),
-    bytes.fromhex("3051300d060960864801650304020305000440"): hashes.SHA512(),
+    DIGEST_INFO_PREFIXES[name]: algorithm
+    for name, algorithm in (
+        ("md5", hashes.MD5()), ("sha1", hashes.SHA1()), ("sha224", hashes.SHA224()),
+        ("sha256", hashes.SHA256()), ("sha384", hashes.SHA384()), ("sha512", hashes.SHA512()),
+    )
 }
 #: PKCS#1 v1.5 type-1 padding needs at least 11 bytes: 00 01, eight FF, 00.
 _PKCS1_OVERHEAD = 11

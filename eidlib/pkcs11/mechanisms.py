@@ -15,6 +15,7 @@ from typing import Protocol
 
 import PyKCS11
 
+from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
 from eidlib.card.ecdsa import ecdsa_der_to_raw
 from eidlib.card.errors import CardDataError, NotSupported
 from eidlib.card.token import HashName, PaddingName
@@ -46,43 +47,36 @@ class HashSpec:
         return hashlib.new(self.name, data).digest()
 
 
-def _prefix(oid_tail: int, size: int, oid_prefix: bytes = b"\x60\x86\x48\x01\x65\x03\x04\x02") -> bytes:
-    # SEQUENCE { SEQUENCE { OID, NULL }, OCTET STRING (size) } up to the digest bytes
-    oid = oid_prefix + bytes([oid_tail])
-    algorithm = b"\x30" + bytes([len(oid) + 4]) + b"\x06" + bytes([len(oid)]) + oid + b"\x05\x00"
-    return b"\x30" + bytes([len(algorithm) + 2 + size]) + algorithm + b"\x04" + bytes([size])
-
-
 #: Every hash the :class:`~eidlib.card.token.Token` surface names.
 HASHES: dict[HashName, HashSpec] = {
     "sha1": HashSpec(
         "sha1", 20, PyKCS11.CKM_SHA_1, PyKCS11.CKG_MGF1_SHA1, PyKCS11.CKM_SHA1_RSA_PKCS,
         PyKCS11.CKM_SHA1_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA1,
-        _prefix(0x1A, 20, oid_prefix=b"\x2b\x0e\x03\x02"),
+        DIGEST_INFO_PREFIXES["sha1"],
     ),
     "sha256": HashSpec(
         "sha256", 32, PyKCS11.CKM_SHA256, PyKCS11.CKG_MGF1_SHA256, PyKCS11.CKM_SHA256_RSA_PKCS,
-        PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA256, _prefix(0x01, 32),
+        PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA256, DIGEST_INFO_PREFIXES["sha256"],
     ),
     "sha384": HashSpec(
         "sha384", 48, PyKCS11.CKM_SHA384, PyKCS11.CKG_MGF1_SHA384, PyKCS11.CKM_SHA384_RSA_PKCS,
-        PyKCS11.CKM_SHA384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA384, _prefix(0x02, 48),
+        PyKCS11.CKM_SHA384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA384, DIGEST_INFO_PREFIXES["sha384"],
     ),
     "sha512": HashSpec(
         "sha512", 64, PyKCS11.CKM_SHA512, PyKCS11.CKG_MGF1_SHA512, PyKCS11.CKM_SHA512_RSA_PKCS,
-        PyKCS11.CKM_SHA512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA512, _prefix(0x03, 64),
+        PyKCS11.CKM_SHA512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA512, DIGEST_INFO_PREFIXES["sha512"],
     ),
     "sha3_256": HashSpec(
         "sha3_256", 32, PyKCS11.CKM_SHA3_256, PyKCS11.CKG_MGF1_SHA3_256, PyKCS11.CKM_SHA3_256_RSA_PKCS,
-        PyKCS11.CKM_SHA3_256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_256, _prefix(0x08, 32),
+        PyKCS11.CKM_SHA3_256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_256, DIGEST_INFO_PREFIXES["sha3_256"],
     ),
     "sha3_384": HashSpec(
         "sha3_384", 48, PyKCS11.CKM_SHA3_384, PyKCS11.CKG_MGF1_SHA3_384, PyKCS11.CKM_SHA3_384_RSA_PKCS,
-        PyKCS11.CKM_SHA3_384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_384, _prefix(0x09, 48),
+        PyKCS11.CKM_SHA3_384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_384, DIGEST_INFO_PREFIXES["sha3_384"],
     ),
     "sha3_512": HashSpec(
         "sha3_512", 64, PyKCS11.CKM_SHA3_512, PyKCS11.CKG_MGF1_SHA3_512, PyKCS11.CKM_SHA3_512_RSA_PKCS,
-        PyKCS11.CKM_SHA3_512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_512, _prefix(0x0A, 64),
+        PyKCS11.CKM_SHA3_512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_512, DIGEST_INFO_PREFIXES["sha3_512"],
     ),
 }
 
