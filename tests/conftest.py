@@ -14,12 +14,15 @@ Tests using any of them get the ``pcsc`` marker automatically.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import pytest
 
+from eidlib.apdu.errors import NoCardError
 from eidlib.apdu.pcsc import wait_for_card
 from eidlib.emulator.security import PIN_TRIES
+from eidlib.emulator.vpcd import VpcdError
 from tests.pcsc_harness import PcscStack, machine_lock, pcscd_stopped, pcscd_without_readers
 
 #: Non-empty while this session holds the machine-wide pcscd lock taken at collection.
@@ -65,18 +68,56 @@ def pcsc_stack() -> Iterator[PcscStack]:
 def _put_cards_back(stack: PcscStack) -> None:
     if not stack.running:
         return
+    missing: list[int] = []
     for slot in sorted(stack.cards):
-        if stack.restore_card(slot):  # a test swapped in a kids/other-persona card: the default is back
-            continue
-        stack.inject(slot, "clear")
-        if stack.card_attribute(slot, "pin_tries_left") != PIN_TRIES:
-            # A test used up PIN tries: the next test gets a card with a fresh counter.
-            stack.remove_card(slot)
-            stack.insert_card(slot, fresh=True, wait=False)
-        elif not stack.card_status(slot)["present"]:
-            stack.insert_card(slot, wait=False)
+        try:
+            if stack.restore_card(slot):  # a test swapped in a kids/other-persona card: the default is back
+                continue
+            stack.inject(slot, "clear")
+            if stack.card_attribute(slot, "pin_tries_left") != PIN_TRIES:
+                # A test used up PIN tries: the next test gets a card with a fresh counter.
+                stack.remove_card(slot)
+                stack.insert_card(slot, fresh=True, wait=False)
+            elif not stack.card_status(slot)["present"]:
+                stack.insert_card(slot, wait=False)
+        except VpcdError:  # the card process does not answer its control socket any more
+            missing.append(slot)
+    for slot in sorted(set(stack.cards) - set(missing)):
+        try:
+            wait_for_card(stack.reader(slot), 10.0)
+        except NoCardError:
+            missing.append(slot)
+    if missing:
+        _recover(stack, missing)
+
+
+class HarnessRecovered(UserWarning):
+    """The pcscd stack had to be rebuilt between tests."""
+
+
+def _recover(stack: PcscStack, missing: list[int]) -> None:
+    """A card did not come back: report what pcscd and the card process say, then rebuild the stack.
+
+    Seen rarely (about 1 run in 15 of tests/apdu/test_pcsc.py) after both cards were pulled and put
+    back: pcscd then reported one vpcd slot empty for the rest of the run, even after that card was
+    restarted; the cause is not known yet. The next tests need a working stack, so it is rebuilt,
+    and the diagnosis is reported as a warning so it can be studied.
+    """
+    for slot in missing:
+        try:
+            status: object = stack.card_status(slot)
+        except Exception as exc:  # the diagnosis must not hide the recovery
+            status = f"(no answer: {exc!r})"
+        # A warning, not a print: pytest lists it in the run's summary even though the tests pass.
+        warnings.warn(
+            f"pcsc harness: card of slot {slot} not seen by pcscd after re-insertion; card status {status};"
+            f" pcscd log tail:\n{stack.log_tail(15)}",
+            HarnessRecovered,
+            stacklevel=2,
+        )
+    stack.restart()
     for slot in sorted(stack.cards):
-        wait_for_card(stack.reader(slot), 10.0)
+        wait_for_card(stack.reader(slot), 30.0)
 
 
 @pytest.fixture

@@ -157,3 +157,15 @@ def test_a_foreign_pcscd_is_refused_and_left_alone(pcscd_not_running: None, tmp_
         finally:
             foreign.terminate()
             foreign.wait(10)
+
+
+def test_a_card_that_does_not_come_back_is_reported_and_the_stack_rebuilt(pcsc_stack: PcscStack) -> None:
+    from eidlib.apdu.pcsc import reader_status, wait_for_removal
+    from tests.conftest import HarnessRecovered, _put_cards_back
+
+    pcsc_stack.stop_card(1)  # the card process is gone: pcscd sees an empty reader
+    wait_for_removal(pcsc_stack.reader(1), 10.0)
+    with pytest.warns(HarnessRecovered, match="slot 1"):
+        _put_cards_back(pcsc_stack)
+    assert reader_status(pcsc_stack.reader(0)).card_present
+    assert reader_status(pcsc_stack.reader(1)).card_present
