@@ -8,6 +8,7 @@ is removed or replaced), every multi-APDU operation runs inside one
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -142,8 +143,7 @@ class BeidCard:
 
     def open(self) -> BeidCard:
         """Connect, select the BELPIC applet and read the card data (raises :class:`NotABeidCard`)."""
-        with self._session():
-            pass
+        self._ensure_started()
         return self
 
     def close(self) -> None:
@@ -213,6 +213,11 @@ class BeidCard:
             self._forget(keep_files=_is_reset(exc))
             raise
 
+    def _ensure_started(self) -> None:
+        """Connect and start the applet session (select, card data) unless it is running."""
+        with self._session():
+            return
+
     def _start(self) -> None:
         answer = self.channel.transmit(commands.SELECT_APPLET)
         if answer.sw != _SW_OK:
@@ -241,8 +246,7 @@ class BeidCard:
 
     def _data(self) -> CardData:
         if self._card_data is None:
-            with self._session():
-                pass
+            self._ensure_started()
         assert self._card_data is not None
         return self._card_data
 
@@ -721,11 +725,9 @@ def _find_reader(reader: str | None) -> Transport:
     if reader is not None:
         return PcscTransport(reader)
     by_atr = PcscTransport(None, atr_filter=is_beid_atr)
-    try:
+    with contextlib.suppress(NoCardError):  # no BEID ATR: probe every reader by applet selection
         by_atr.connect()
         return by_atr
-    except NoCardError:
-        pass
     for name in list_readers():
         candidate = PcscTransport(name)
         try:

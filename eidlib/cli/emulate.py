@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
         client.start()
         print(f"eid emulate: applet {args.profile} card on vpcd {args.host}:{port} (slot {args.slot}); "
               "Ctrl-C removes it", file=sys.stderr, flush=True)
-        while not done.wait(3600):
-            pass
+        while not done.wait(3600):  # a timed wait keeps Ctrl-C responsive
+            continue
     finally:
         client.stop()
         if control is not None:
