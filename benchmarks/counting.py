@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from benchmarks.card_model import Exchange
+from eidlib.apdu.status import ins_name
 from eidlib.apdu.transport import ControlTransport, Transport
 
 
@@ -37,22 +38,7 @@ class Tally:
 
     def instruction_names(self) -> list[str]:
         """The instructions by name (``SELECT``, ``READ BINARY``...), in order."""
-        return [INSTRUCTION_NAMES.get(ins, f"INS {ins:02X}") for ins in self.instructions]
-
-
-INSTRUCTION_NAMES = {
-    0xA4: "SELECT",
-    0xB0: "READ BINARY",
-    0xB2: "READ RECORD",
-    0xC0: "GET RESPONSE",
-    0x20: "VERIFY",
-    0x24: "CHANGE REFERENCE DATA",
-    0x22: "MSE:SET",
-    0x2A: "PSO:CDS",
-    0x88: "INTERNAL AUTHENTICATE",
-    0xE4: "GET CARD DATA",
-    0xE6: "LOG OFF",
-}
+        return [ins_name(ins) for ins in self.instructions]
 
 
 class CountingTransport:

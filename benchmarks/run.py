@@ -165,20 +165,7 @@ def _pcsc_entries(result: RunResult, options: Options, stack: PcscStack) -> None
         if signed is not None:
             result.entries.append(signed[0])
             sign_tally = signed[1]
-        logged = result.attempt(f"authenticate {profile}", partial(authenticate_entries, profile, reader, budget))
-        if logged is not None:
-            result.entries.extend(logged[0])
-        read = result.attempt(f"read_all {profile}", partial(read_all_entries, profile, reader, budget))
-        if read is not None:
-            result.entries.extend(read[0])
-        if logged is not None and read is not None:
-            login_tally, read_tally = logged[1], read[1]
-            estimate = result.attempt(
-                f"estimated_real_card {profile}",
-                partial(_estimate, profile, read_tally, login_tally, sign_tally, "pcscd"),
-            )
-            if estimate is not None:
-                result.entries.append(estimate)
+        _login_read_estimate(result, profile, reader, budget, sign_tally, "pcscd")
         if options.profile_ops:
             _profile_pcsc(result, options, profile, reader)
     if options.pkcs11:
@@ -195,22 +182,25 @@ def _pcsc_entries(result: RunResult, options: Options, stack: PcscStack) -> None
 def _inprocess_only_entries(result: RunResult, options: Options) -> None:
     """Without pcscd: authenticate, read-all and the estimate from in-process counts."""
     for profile in PROFILES:
-        logged = result.attempt(
-            f"authenticate {profile}", partial(authenticate_entries, profile, None, options.budget)
+        _login_read_estimate(result, profile, None, options.budget, None, "in-process")
+
+
+def _login_read_estimate(
+    result: RunResult, profile: Profile, reader: str | None, budget: Budget, sign_tally: Tally | None, path: str
+) -> None:
+    """``authenticate`` and ``read_all`` on one card (``reader=None``: in process), then the real-card estimate."""
+    logged = result.attempt(f"authenticate {profile}", partial(authenticate_entries, profile, reader, budget))
+    if logged is not None:
+        result.entries.extend(logged[0])
+    read = result.attempt(f"read_all {profile}", partial(read_all_entries, profile, reader, budget))
+    if read is not None:
+        result.entries.extend(read[0])
+    if logged is not None and read is not None:
+        estimate = result.attempt(
+            f"estimated_real_card {profile}", partial(_estimate, profile, read[1], logged[1], sign_tally, path)
         )
-        read = result.attempt(f"read_all {profile}", partial(read_all_entries, profile, None, options.budget))
-        if logged is not None:
-            result.entries.extend(logged[0])
-        if read is not None:
-            result.entries.extend(read[0])
-        if logged is not None and read is not None:
-            login_tally, read_tally = logged[1], read[1]
-            estimate = result.attempt(
-                f"estimated_real_card {profile}",
-                partial(_estimate, profile, read_tally, login_tally, None, "in-process"),
-            )
-            if estimate is not None:
-                result.entries.append(estimate)
+        if estimate is not None:
+            result.entries.append(estimate)
 
 
 def run_all(options: Options, *, stack: PcscStack | None = None) -> RunResult:

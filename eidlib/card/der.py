@@ -5,18 +5,25 @@ from __future__ import annotations
 from eidlib.card.errors import CardDataError
 
 
-def der_length(data: bytes) -> int:
-    """Total length (header + content) of the DER object at the start of ``data``."""
-    if len(data) < 2:
+def declared_length(head: bytes) -> int:
+    """Total length (header + content) that the DER header at the start of ``head`` declares.
+
+    Only the header is needed, so it works on the first chunk of a longer file.
+    """
+    if len(head) < 2:
         raise CardDataError("too short for a DER header")
-    first = data[1]
+    first = head[1]
     if first < 0x80:
-        total = 2 + first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4 or len(data) < 2 + count:
-            raise CardDataError("unsupported DER length encoding")
-        total = 2 + count + int.from_bytes(data[2 : 2 + count], "big")
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(head) < 2 + count:
+        raise CardDataError("unsupported DER length encoding")
+    return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
+
+
+def der_length(data: bytes) -> int:
+    """Total length of the DER object at the start of ``data``, which must hold all of it."""
+    total = declared_length(data)
     if total > len(data):
         raise CardDataError(f"DER object of {total} bytes is longer than its {len(data)}-byte file")
     return total

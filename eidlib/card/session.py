@@ -28,7 +28,7 @@ from eidlib.card import commands
 from eidlib.card.address import Address
 from eidlib.card.atr import atr_generation, is_beid_atr
 from eidlib.card.carddata import CardData
-from eidlib.card.der import is_empty, trim_der
+from eidlib.card.der import declared_length, is_empty, trim_der
 from eidlib.card.ecdsa import ecdsa_raw_to_der
 from eidlib.card.errors import (
     CardDataError,
@@ -325,11 +325,9 @@ class BeidCard:
         """Stop after the DER: a certificate EF carries up to 2500 bytes of zero padding."""
         if is_empty(head):
             return len(head)
-        if len(head) >= 4 and head[0] == 0x30 and head[1] == 0x82:
-            return 4 + int.from_bytes(head[2:4], "big")
-        if len(head) >= 2 and head[0] == 0x30 and head[1] < 0x80:
-            return 2 + head[1]
-        raise CardDataError(f"{file.label} does not hold a DER certificate")
+        if head[:1] != b"\x30":
+            raise CardDataError(f"{file.label} does not hold a DER certificate")
+        return declared_length(head)
 
     def _read(self, file: CardFile) -> bytes:
         cached = self._files.get(file)
@@ -353,10 +351,11 @@ class BeidCard:
             return {f: self._read(f) for f in files}
 
     def read_identity(self) -> Identity:
-        """The identity file, parsed."""
-        if self._identity is None:
-            self._identity = Identity.parse(self.read_file(CardFile.IDENTITY))
-        return self._identity
+        """The identity file, parsed (once per card; the session still checks the card is the same)."""
+        with self._session():
+            if self._identity is None:
+                self._identity = Identity.parse(self._read(CardFile.IDENTITY))
+            return self._identity
 
     def read_address(self) -> Address:
         """The address file, parsed."""

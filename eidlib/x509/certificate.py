@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from eidlib.card.der import declared_length
+from eidlib.card.errors import CardDataError
 from eidlib.x509.errors import CertificateError
 from eidlib.x509.policies import BelgianPolicy, HolderType, holder_type, lookup_policies
 
@@ -144,17 +146,13 @@ def as_utc(when: dt.datetime) -> dt.datetime:
 
 
 def _der_length(data: bytes) -> int:
-    """Total length of the DER TLV at the start of ``data``; raises CertificateError if malformed."""
-    if len(data) < 2 or data[0] != 0x30:
+    """Total length of the DER certificate at the start of ``data``; raises CertificateError if malformed."""
+    if data[:1] != b"\x30":
         raise CertificateError("not a DER certificate (no outer SEQUENCE)")
-    first = data[1]
-    if first < 0x80:
-        return 2 + first
-    count = first & 0x7F
-    if count == 0 or count > 4 or len(data) < 2 + count:
-        raise CertificateError("not a DER certificate (bad outer length)")
-    length = int.from_bytes(data[2 : 2 + count], "big")
-    return 2 + count + length
+    try:
+        return declared_length(data)
+    except CardDataError as exc:
+        raise CertificateError(f"not a DER certificate ({exc})") from exc
 
 
 def _load(data: CertificateInput) -> x509.Certificate:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from typing import Literal
 
 import pytest
@@ -15,34 +14,26 @@ from eidlib.card.errors import CardDataError
 from eidlib.card.files import CardFile
 from eidlib.card.session import BeidCard
 from eidlib.card.token import Token
+from tests.apdu.scripted import ScriptedTransport
 
 EofStyle = Literal["6C", "short", "6B00-on-empty-only"]
 CARD_DATA = bytes.fromhex("534c47904043000038e977a912924251f3360125011700030021010f")
 
 
-class FileCard:
+class FileCard(ScriptedTransport):
     """A minimal card: SELECT applet/path, GET CARD DATA and READ BINARY with a chosen EOF style."""
 
-    atr = bytes.fromhex("3B9813400AA503010101AD1311")
+    ATR = bytes.fromhex("3B9813400AA503010101AD1311")
 
     def __init__(self, files: dict[str, bytes], eof: EofStyle, overlong: bool = False) -> None:
+        super().__init__(self.answer, atr=self.ATR)
         self.files = files
         self.eof = eof
         self.overlong = overlong
         self.current: bytes | None = None
         self.reads: list[tuple[int, int]] = []
 
-    def connect(self) -> None:
-        pass
-
-    def disconnect(self) -> None:
-        pass
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
-
-    def transmit(self, raw: bytes) -> bytes:
+    def answer(self, raw: bytes) -> bytes:
         ins = raw[1]
         if ins == 0xA4:
             if raw[2] == 0x04:
@@ -142,27 +133,9 @@ def test_card_layer_does_not_import_the_emulator() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-class GarbageCard:
-    """A card that answers every command with bytes drawn by hypothesis."""
-
-    def __init__(self, answers: list[bytes], atr: bytes) -> None:
-        self.answers = answers
-        self.atr = atr
-
-    def connect(self) -> None:
-        pass
-
-    def disconnect(self) -> None:
-        pass
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
-
-    def transmit(self, raw: bytes) -> bytes:
-        if not self.answers:
-            return b"\x6f\x00"
-        return self.answers.pop(0)
+def garbage_card(answers: list[bytes], atr: bytes) -> ScriptedTransport:
+    """A card that answers every command with bytes drawn by hypothesis (6F00 once they run out)."""
+    return ScriptedTransport(lambda raw: answers.pop(0) if answers else b"\x6f\x00", atr=atr)
 
 
 answer_strategy = st.one_of(
@@ -176,11 +149,11 @@ answer_strategy = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(answer_strategy, max_size=30),
-       st.sampled_from([FileCard.atr, bytes.fromhex("3B7F96000080318065B085040120120FFF829000")]))
+       st.sampled_from([FileCard.ATR, bytes.fromhex("3B7F96000080318065B085040120120FFF829000")]))
 def test_garbage_answers_raise_only_eidlib_errors(answers: list[bytes], atr: bytes) -> None:
     from eidlib.errors import EidError
 
-    card = BeidCard(GarbageCard(answers, atr))
+    card = BeidCard(garbage_card(answers, atr))
     operations = (card.open, card.read_identity, card.read_address, card.read_certificates,
                   card.pin_tries_left, lambda: card.sign(b"x", pin="1234"),
                   lambda: card.sign(b"x", key="signature", pin="1234"), card.verify_integrity,
