@@ -14,6 +14,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, Protocol
 
 from cryptography import x509
@@ -30,6 +31,8 @@ from eidlib.auth.user import AuthenticatedUser
 from eidlib.errors import EidError
 from eidlib.x509 import errors as trust_errors
 from eidlib.x509.chain import validate_chain
+from eidlib.x509.crl import CrlCache, check_crl
+from eidlib.x509.ocsp import OcspCache, check_ocsp
 from eidlib.x509.truststore import TrustStore
 
 #: Policy OIDs never accepted for login: Belgian non-repudiation and RRN policies of every root
@@ -111,8 +114,10 @@ class AuthTokenValidator:
         if not len(self._trust):
             raise ValueError("at least one trusted certificate is required")
         self._check_revocation = check_revocation
-        self._ocsp = ocsp
-        self._crl = crl
+        # By default answers are cached per validator: GOOD OCSP results briefly (OcspCache), CRLs until
+        # their nextUpdate, so a login does not cost an OCSP request and a CRL download every time.
+        self._ocsp: OcspChecker = ocsp if ocsp is not None else partial(check_ocsp, cache=OcspCache())
+        self._crl: CrlChecker = crl if crl is not None else partial(check_crl, cache=CrlCache())
         self._now = now
         self._allowed = frozenset(allowed_policies) if allowed_policies is not None else None
         self._disallowed = frozenset(disallowed_policies)
@@ -214,13 +219,8 @@ class AuthTokenValidator:
         return [c.certificate for c in chain.chain]
 
     def _check_ocsp(self, leaf: x509.Certificate, issuer: x509.Certificate, now: dt.datetime) -> None:
-        checker = self._ocsp
-        if checker is None:
-            from eidlib.x509 import check_ocsp
-
-            checker = check_ocsp
         try:
-            checker(leaf, issuer, now=now)
+            self._ocsp(leaf, issuer, now=now)
         except trust_errors.CertificateRevoked as exc:
             reason = "unknown" if exc.unknown else exc.reason
             raise errors.CertificateRevoked(str(exc), reason) from exc
@@ -230,13 +230,8 @@ class AuthTokenValidator:
             raise errors.RevocationCheckFailed(f"revocation check failed: {exc}") from exc
 
     def _check_crl(self, cert: x509.Certificate, issuer: x509.Certificate, now: dt.datetime) -> None:
-        checker = self._crl
-        if checker is None:
-            from eidlib.x509 import check_crl
-
-            checker = check_crl
         try:
-            checker(cert, issuer, now=now)
+            self._crl(cert, issuer, now=now)
         except trust_errors.CertificateRevoked as exc:
             raise errors.CertificateRevoked(f"intermediate certificate revoked: {exc}", exc.reason) from exc
         except EidError as exc:

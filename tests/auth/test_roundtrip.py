@@ -201,3 +201,24 @@ def test_validation_time_outside_certificate(card: Any) -> None:
                                now=leaf.not_valid_before_utc - dt.timedelta(seconds=1))
     with pytest.raises(CertificateNotYetValid):
         early.validate(token, nonce)
+
+
+@pytest.mark.ocsp
+def test_default_revocation_checks_are_cached_per_validator(
+    card: Any, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without ocsp=/crl=, the validator caches GOOD OCSP answers briefly and CRLs until nextUpdate."""
+    from eidlib.auth import validator as validator_module
+
+    leaf, root = _certs(card)
+    with revocation_services(profile, leaf) as services:
+        # The library defaults, only pointed at the loopback services (the real allowlist is Belgian hosts).
+        monkeypatch.setattr(validator_module, "check_ocsp", services.ocsp)
+        monkeypatch.setattr(validator_module, "check_crl", services.crl)
+        validator = AuthTokenValidator(ORIGIN, [root])
+        for session in ("browser-1", "browser-2"):
+            nonce = validator.issue_challenge(session)
+            token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
+            assert validator.validate_session(token.to_json(), session).national_number
+        assert len(services.responder.pids) == 1, "the second login should use the cached GOOD answer"
+        assert services.crl_server.hits == {"/root.crl": 1}
