@@ -234,12 +234,16 @@ class VpcdClient:
         return thread
 
     def _drop_connection(self) -> None:
+        """End the connection; any thread may call it (with ``_lock`` held).
+
+        Only ``shutdown()`` here: it wakes the serving thread blocked in ``recv()``, which then
+        closes the socket itself. Closing from another thread could free the descriptor while
+        the serving thread still uses it (EBADF, or worse, a reused descriptor).
+        """
         sock, self._sock = self._sock, None
         if sock is not None:
-            # shutdown() wakes the serving thread blocked in recv(); close() alone would not.
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -265,10 +269,14 @@ class VpcdClient:
             delay = self.retry_min
             try:
                 self._serve_connection(sock)
+            except Exception:
+                # Whatever went wrong with this connection, the slot must outlive it.
+                logger.exception("vpcd connection on port %d failed", self.port)
             finally:
                 with self._lock:
                     if self._sock is sock:
                         self._drop_connection()
+                sock.close()
 
     def _connect(self) -> socket.socket | None:
         try:
@@ -276,8 +284,13 @@ class VpcdClient:
         except OSError as exc:
             logger.debug("vpcd %s:%d not reachable: %s", self.host, self.port, exc)
             return None
-        sock.settimeout(None)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as exc:  # vpcd hung up at once
+            logger.debug("vpcd %s:%d dropped the new connection: %s", self.host, self.port, exc)
+            sock.close()
+            return None
         with self._lock:
             if self._stopped.is_set() or not self._present or card_absent(self._card):
                 sock.close()
@@ -292,11 +305,11 @@ class VpcdClient:
         while True:
             try:
                 chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                _quickack(sock)
             except OSError:
-                return
-            if not chunk:
-                return
-            _quickack(sock)
+                return  # shut down by remove()/replace()/stop(), or vpcd went away
             for frame in frames.feed(chunk):
                 if card_absent(self._card):
                     self._pull_out("an injected fault")

@@ -591,3 +591,47 @@ def test_emulate_card_options_are_checked() -> None:
         build_card({"profile": "2.0"})
     card = build_card({"profile": "1.7", "kids": True})
     assert card.atr == bytes.fromhex("3B9813400AA503010101AD1311")
+
+
+def test_removal_between_recv_and_quickack_does_not_kill_the_thread(
+    served: tuple[FakeVpcd, VpcdClient, FakeCard], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12.4: remove() landing right after recv() must not end the serving thread."""
+    server, client, _card = served
+    original = vpcd._quickack
+    raced: list[bool] = []
+
+    def remove_first(sock: socket.socket) -> None:
+        if not raced:
+            raced.append(True)
+            client.remove()  # another thread's remove(), at the worst moment
+        original(sock)
+
+    monkeypatch.setattr(vpcd, "_quickack", remove_first)
+    server.send(b"\x04")
+    server.expect_closed()
+    assert raced and client._thread is not None and client._thread.is_alive()
+    client.insert()
+    server.accept()
+    server.send(b"\x04")
+    assert server.recv_frame() == ATR
+    assert client.connections == 2
+
+
+def test_remove_insert_storm_always_ends_with_the_card_served(
+    served: tuple[FakeVpcd, VpcdClient, FakeCard],
+) -> None:
+    """Removal and insertion from another thread while APDUs flow: the card always comes back."""
+    server, client, _card = served
+    for _ in range(20):
+        server.send(b"\x00\xa4\x00\x00")
+        client.remove()
+        client.insert()
+        try:
+            server.recv_frame()
+        except (EOFError, OSError):
+            pass
+        server.conn = server.accept()
+        server.send(b"\x04")
+        assert server.recv_frame() == ATR
+    assert client._thread is not None and client._thread.is_alive()
