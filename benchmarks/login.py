@@ -24,10 +24,11 @@ from benchmarks.workload import NONCE, ORIGIN, PIN, Budget, Profile, bare_signer
 from eidlib.apdu.pcsc import PcscTransport
 from eidlib.apdu.transport import Transport
 from eidlib.auth import AuthTokenValidator, authenticate
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.session import BeidCard, open_card
+from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
 from eidlib.emulator.pki import TestPki
+from eidlib.opener import open_card
+from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.x509 import HttpResponse, OcspCache, check_ocsp
 
 #: Logins per counted pass.

@@ -17,9 +17,10 @@ from benchmarks.timing import measure
 from benchmarks.workload import READ_ALL_FILES, Budget, Profile, read_all
 from eidlib.apdu.pcsc import PcscTransport
 from eidlib.apdu.transport import Transport
-from eidlib.card.der import is_empty, trim_der
-from eidlib.card.session import BeidCard, open_card
+from eidlib.belpic.der import is_empty, trim_der
+from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
+from eidlib.opener import open_card
 
 #: The issue's bound for a warm read-all.
 WARM_TARGET_APDUS = 2

@@ -39,8 +39,9 @@ from benchmarks.signing import (
 )
 from benchmarks.softhsm import sign_pkcs11_softhsm
 from benchmarks.workload import PIN, PROFILES, QUICK, Budget, Profile, read_all
-from eidlib.card.session import BeidCard, open_card
+from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
+from eidlib.opener import open_card
 
 if TYPE_CHECKING:
     from tests.pcsc_harness import PcscStack

@@ -19,10 +19,11 @@ from benchmarks.errors import BenchmarkError
 from benchmarks.timing import measure_group, ratio
 from benchmarks.workload import HASH, PIN, Budget, Profile, bare_signer, message
 from eidlib.apdu.pcsc import PcscTransport
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.session import BeidCard, open_card
+from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualTransport
+from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
+from eidlib.token.ecdsa import ecdsa_raw_to_der
 
 OPENSC_MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 #: Signatures per counted pass (after one untimed signature: the steady state is counted).

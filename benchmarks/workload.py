@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from benchmarks.errors import BenchmarkError
 from eidlib.card.files import CardFile
 from eidlib.card.session import BeidCard
-from eidlib.card.token import HashName
+from eidlib.token.protocol import HashName
 
 Profile = Literal["1.7", "1.8"]
 PROFILES: tuple[Profile, ...] = ("1.7", "1.8")

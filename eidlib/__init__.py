@@ -1,7 +1,8 @@
 """eidlib — Belgian eID (BELPIC 1.7 / 1.8) middleware.
 
 The public names below are loaded on first use, so ``import eidlib`` stays
-cheap and each layer can be imported on its own.
+cheap and each layer can be imported on its own. The imports under
+``TYPE_CHECKING`` give a user's type checker the real types of every name.
 """
 
 from __future__ import annotations
@@ -9,30 +10,44 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from eidlib.version import __version__ as __version__
 
 _EXPORTS: dict[str, str] = {
+    # errors every token kind raises
     "EidError": "eidlib.errors",
-    # card layer
-    "open_card": "eidlib.card.session",
+    "CardError": "eidlib.errors",
+    "TransportError": "eidlib.errors",
+    "NoReaderError": "eidlib.errors",
+    "NoCardError": "eidlib.errors",
+    "CardRemovedError": "eidlib.errors",
+    "CardResetError": "eidlib.errors",
+    "PcscUnavailableError": "eidlib.errors",
+    # the token kernel
+    "Token": "eidlib.token.protocol",
+    "CardCertificates": "eidlib.token.protocol",
+    "ecdsa_raw_to_der": "eidlib.token.ecdsa",
+    "ecdsa_der_to_raw": "eidlib.token.ecdsa",
+    "PinError": "eidlib.token.errors",
+    "PinFormatError": "eidlib.token.errors",
+    "WrongPin": "eidlib.token.errors",
+    "PinBlocked": "eidlib.token.errors",
+    "PinCancelled": "eidlib.token.errors",
+    "PinTimeout": "eidlib.token.errors",
+    "PinRequired": "eidlib.token.errors",
+    "SecurityStatusNotSatisfied": "eidlib.token.errors",
+    "NotSupported": "eidlib.token.errors",
+    "NotABeidCard": "eidlib.token.errors",
+    # card data
+    "Identity": "eidlib.carddata.identity",
+    "Address": "eidlib.carddata.address",
+    "CardData": "eidlib.carddata.carddata",
+    "verify_integrity": "eidlib.carddata.integrity",
+    "IntegrityResult": "eidlib.carddata.integrity",
+    "CardDataError": "eidlib.carddata.errors",
+    "IntegrityError": "eidlib.carddata.errors",
+    # the card
+    "open_card": "eidlib.opener",
     "BeidCard": "eidlib.card.session",
-    "Identity": "eidlib.card.identity",
-    "Address": "eidlib.card.address",
-    "CardData": "eidlib.card.carddata",
-    "verify_integrity": "eidlib.card.integrity",
-    "CardCertificates": "eidlib.card.token",
-    "Token": "eidlib.card.token",
-    "ecdsa_raw_to_der": "eidlib.card.ecdsa",
-    "ecdsa_der_to_raw": "eidlib.card.ecdsa",
-    "CardError": "eidlib.card.errors",
-    "CardDataError": "eidlib.card.errors",
-    "IntegrityError": "eidlib.card.errors",
-    "PinError": "eidlib.card.errors",
-    "PinFormatError": "eidlib.card.errors",
-    "WrongPin": "eidlib.card.errors",
-    "PinBlocked": "eidlib.card.errors",
-    "NotSupported": "eidlib.card.errors",
-    "CardRemovedError": "eidlib.apdu.errors",
     # virtual card
     "VirtualCard": "eidlib.emulator",
     # login
@@ -53,17 +68,38 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from eidlib.apdu.errors import CardRemovedError
-    from eidlib.card.ecdsa import ecdsa_der_to_raw, ecdsa_raw_to_der
-    from eidlib.card.errors import (
-        CardDataError,
-        CardError,
-        IntegrityError,
-        NotSupported,
-        PinBlocked,
-        PinError,
-        PinFormatError,
-        WrongPin,
-    )
-    from eidlib.card.token import CardCertificates, Token
-    from eidlib.errors import EidError
+    # ``X as X``: an explicit re-export for a user's type checker (mypy --strict).
+    from eidlib.auth.client import authenticate as authenticate
+    from eidlib.auth.token import AuthToken as AuthToken
+    from eidlib.card.session import BeidCard as BeidCard
+    from eidlib.carddata.address import Address as Address
+    from eidlib.carddata.carddata import CardData as CardData
+    from eidlib.carddata.errors import CardDataError as CardDataError
+    from eidlib.carddata.errors import IntegrityError as IntegrityError
+    from eidlib.carddata.identity import Identity as Identity
+    from eidlib.carddata.integrity import IntegrityResult as IntegrityResult
+    from eidlib.carddata.integrity import verify_integrity as verify_integrity
+    from eidlib.emulator import VirtualCard as VirtualCard
+    from eidlib.errors import CardError as CardError
+    from eidlib.errors import CardRemovedError as CardRemovedError
+    from eidlib.errors import CardResetError as CardResetError
+    from eidlib.errors import EidError as EidError
+    from eidlib.errors import NoCardError as NoCardError
+    from eidlib.errors import NoReaderError as NoReaderError
+    from eidlib.errors import PcscUnavailableError as PcscUnavailableError
+    from eidlib.errors import TransportError as TransportError
+    from eidlib.opener import open_card as open_card
+    from eidlib.token.ecdsa import ecdsa_der_to_raw as ecdsa_der_to_raw
+    from eidlib.token.ecdsa import ecdsa_raw_to_der as ecdsa_raw_to_der
+    from eidlib.token.errors import NotABeidCard as NotABeidCard
+    from eidlib.token.errors import NotSupported as NotSupported
+    from eidlib.token.errors import PinBlocked as PinBlocked
+    from eidlib.token.errors import PinCancelled as PinCancelled
+    from eidlib.token.errors import PinError as PinError
+    from eidlib.token.errors import PinFormatError as PinFormatError
+    from eidlib.token.errors import PinRequired as PinRequired
+    from eidlib.token.errors import PinTimeout as PinTimeout
+    from eidlib.token.errors import SecurityStatusNotSatisfied as SecurityStatusNotSatisfied
+    from eidlib.token.errors import WrongPin as WrongPin
+    from eidlib.token.protocol import CardCertificates as CardCertificates
+    from eidlib.token.protocol import Token as Token

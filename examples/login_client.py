@@ -26,8 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from eidlib.auth import authenticate, normalize_origin
-from eidlib.card.token import Token
 from eidlib.errors import EidError
+from eidlib.token.protocol import Token
 
 
 @dataclass

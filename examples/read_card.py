@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from eidlib import open_card
-from eidlib.card.errors import IntegrityError
+from eidlib.carddata.errors import IntegrityError
 from eidlib.errors import EidError
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from eidlib.card.session import open_card
-from eidlib.card.token import Token
 from eidlib.errors import EidError
+from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
+from eidlib.token.protocol import Token
 
 
 def open_source(args: argparse.Namespace) -> AbstractContextManager[Token]:

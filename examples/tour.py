@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib import open_card
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import IntegrityError
-from eidlib.card.token import KeyName
+from eidlib.carddata.errors import IntegrityError
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.protocol import KeyName
 
 PIN = "1234"  # the virtual card's PIN
 MESSAGE = b"eidlib tour: I agree with the terms."

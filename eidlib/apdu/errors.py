@@ -1,45 +1,42 @@
-"""Errors of the ISO 7816 / transport layer."""
+"""Errors of the ISO 7816 / transport layer.
+
+The reader and card-presence errors live in :mod:`eidlib.errors` (PKCS#11 tokens raise them
+too) and are re-exported here, so the APDU layer raises the very same classes.
+"""
 
 from __future__ import annotations
 
-from eidlib.errors import EidError
+from eidlib.errors import (
+    CardRemovedError,
+    CardResetError,
+    EidError,
+    NoCardError,
+    NoReaderError,
+    PcscUnavailableError,
+    ReaderBusyError,
+    TransportError,
+)
+
+__all__ = [
+    "ApduFormatError",
+    "CardRemovedError",
+    "CardResetError",
+    "NoCardError",
+    "NoReaderError",
+    "PcscUnavailableError",
+    "ProtocolError",
+    "ReaderBusyError",
+    "TransportError",
+    "WaitTimeoutError",
+]
 
 
 class ApduFormatError(EidError, ValueError):
     """Bytes that are not a well-formed command or response APDU."""
 
 
-class TransportError(EidError):
-    """The reader or the PC/SC service failed."""
-
-
-class NoReaderError(TransportError):
-    """No card reader is connected (or the PC/SC service has none)."""
-
-
-class NoCardError(TransportError):
-    """The reader holds no card, or no card this library recognises."""
-
-
-class CardRemovedError(TransportError):
-    """The card was removed (or reset by someone else) during an operation."""
-
-
-class ReaderBusyError(TransportError):
-    """Another application holds the reader exclusively."""
-
-
-class PcscUnavailableError(TransportError):
-    """The PC/SC service (pcscd) is not running or not reachable."""
-
-
 class ProtocolError(TransportError):
     """The card broke the transmission protocol (endless 61xx/6Cxx, garbage answer)."""
-
-
-class CardResetError(CardRemovedError):
-    """Another application reset the card: the connection was re-established, but the card's
-    session state (selected file, verified PIN) is gone and the operation must start over."""
 
 
 class WaitTimeoutError(TransportError):

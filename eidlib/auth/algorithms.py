@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.auth.errors import AlgorithmMismatch, SignatureInvalid, UnsupportedAlgorithm
-from eidlib.card.ecdsa import ecdsa_raw_to_der
+from eidlib.token.ecdsa import ecdsa_raw_to_der
 
 HashName = Literal["sha256", "sha384", "sha512"]
 KeyKind = Literal["rsa", "rsa-pss", "ec"]

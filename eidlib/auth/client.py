@@ -24,13 +24,13 @@ from eidlib.auth.errors import (
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
-from eidlib.card.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
-from eidlib.card.pin import wipe
-from eidlib.card.token import CardCertificates
 from eidlib.errors import EidError
+from eidlib.token.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
+from eidlib.token.pin import wipe
+from eidlib.token.protocol import CardCertificates
 
 if TYPE_CHECKING:
-    from eidlib.card.token import Token
+    from eidlib.token.protocol import Token
 
 _log = logging.getLogger(__name__)
 
@@ -51,13 +51,13 @@ def authenticate(
     Everything is checked before the card is touched: ``origin`` must be ``https://host[:port]``
     (normalised: punycode, lower case, no default port), ``challenge`` 44–128 base64 characters,
     ``pin`` 4–12 digits. ``pin=None`` lets a PIN-pad reader collect the PIN. Then: PIN status
-    (a blocked PIN raises :class:`~eidlib.card.errors.PinBlocked` without any VERIFY), one VERIFY
+    (a blocked PIN raises :class:`~eidlib.token.errors.PinBlocked` without any VERIFY), one VERIFY
     (never retried), the signature of ``H(H(origin) ‖ H(nonce))`` with the authentication key
     (ES384 on applet 1.8, RS256 on 1.7 — chosen from the certificate key), then LOG OFF, also when
     something failed. A ``bytearray`` PIN is zeroed before returning (a ``str`` cannot be wiped, so
     prefer a ``bytearray``).
 
-    ``token`` is any :class:`~eidlib.card.token.Token`; by default the first Belgian eID card on
+    ``token`` is any :class:`~eidlib.token.protocol.Token`; by default the first Belgian eID card on
     PC/SC. ``format`` is ``web-eid:1.0`` or ``web-eid:1.1`` (adds the card's CA certificate as
     ``unverifiedIntermediateCertificates``). ``allow_http_localhost`` admits ``http://localhost``,
     ``http://127.0.0.1`` and ``http://[::1]`` origins for development portals.
@@ -142,7 +142,7 @@ def _open_token(token: Token | None) -> Iterator[Token]:
     if token is not None:
         yield token
         return
-    from eidlib.card.session import open_card
+    from eidlib.opener import open_card
 
     with open_card() as card:
         yield card

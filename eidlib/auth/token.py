@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from eidlib import __version__
 from eidlib.auth.errors import TokenParseError, UnsupportedTokenFormat
+from eidlib.version import __version__
 
 #: Formats this library produces and understands. Minor versions are backward compatible.
 FORMAT_1_0 = "web-eid:1.0"

@@ -1,80 +1,13 @@
-"""Errors of the card layer (BELPIC applet, PIN, card data), shared by every token kind."""
+"""Errors only the BELPIC applet session raises (PIN and card-data errors live in
+:mod:`eidlib.token.errors` and :mod:`eidlib.carddata.errors`)."""
 
 from __future__ import annotations
 
-from eidlib.errors import EidError
-
-
-class CardError(EidError):
-    """The card (or token) refused or failed an operation."""
-
-
-class CardDataError(CardError, ValueError):
-    """A card file or answer is malformed (truncated TLV, bad date, wrong length...)."""
-
-
-class IntegrityError(CardError):
-    """A file does not match the National Register signature or its hash. ``file`` names it."""
-
-    def __init__(self, file: str, reason: str) -> None:
-        self.file = file
-        self.reason = reason
-        super().__init__(f"integrity check failed for {file}: {reason}")
-
-
-class PinError(CardError):
-    """Base class of PIN failures."""
-
-
-class PinFormatError(PinError, ValueError):
-    """The PIN is not 4 to 12 digits; nothing was sent to the card."""
-
-
-class WrongPin(PinError):
-    """The card rejected the PIN. ``tries_left`` is None when the token does not say."""
-
-    def __init__(self, tries_left: int | None) -> None:
-        self.tries_left = tries_left
-        left = "unknown number of" if tries_left is None else str(tries_left)
-        super().__init__(f"wrong PIN, {left} tries left")
-
-
-class PinBlocked(PinError):
-    """The PIN is blocked (no tries left); only the municipality can unblock it."""
-
-    def __init__(self, message: str = "PIN blocked") -> None:
-        super().__init__(message)
-
-
-class PinCancelled(PinError):
-    """The user cancelled PIN entry (PIN pad or prompt)."""
-
-
-class PinTimeout(PinError):
-    """The user did not enter the PIN on the PIN pad in time."""
-
-
-class SecurityStatusNotSatisfied(CardError):
-    """The card wants a PIN verification before this operation (6982)."""
+from eidlib.errors import CardError
 
 
 class CardNotActivated(CardError):
     """The card is not activated yet (6D00 on a BELPIC command)."""
-
-
-class NotSupported(CardError):
-    """The card, applet version or module cannot do what was asked (refused before any I/O when known)."""
-
-
-class NotABeidCard(CardError):
-    """The card in the reader is not a Belgian eID card."""
-
-
-class PinRequired(PinError, SecurityStatusNotSatisfied):
-    """The operation needs the PIN, none was given, and the reader has no PIN pad to ask for it."""
-
-    def __init__(self, message: str = "this operation needs the PIN (no PIN given and no PIN pad)") -> None:
-        super().__init__(message)
 
 
 class CardFileNotFound(CardError):

@@ -1,30 +1,18 @@
-"""PIN checks and the 8-byte PIN block (spec §3.4: ISO 9564 format 2 / Global Platform).
+"""The 8-byte PIN block the card takes (spec §3.4: ISO 9564 format 2 / Global Platform).
 
-PIN material lives in :class:`bytearray` buffers that callers wipe with :func:`wipe`
-as soon as the command is sent. Nothing here puts a PIN in a message.
+The PIN rule itself (format check, wipe) is :mod:`eidlib.token.pin`; callers wipe the
+block as soon as the command is sent.
 """
 
 from __future__ import annotations
 
-from eidlib.card.errors import PinFormatError
+from eidlib.token.pin import check_pin
 
-MIN_PIN_LENGTH = 4
-MAX_PIN_LENGTH = 12
 PIN_BLOCK_LENGTH = 8
 #: Tries of the cardholder PIN after a successful VERIFY (spec §2.4).
 MAX_PIN_TRIES = 3
 #: PIN reference of the cardholder PIN.
 PIN_REFERENCE = 0x01
-
-
-def check_pin(pin: str) -> None:
-    """Raise :class:`PinFormatError` unless ``pin`` is 4 to 12 ASCII digits (the PIN is never echoed)."""
-    if not isinstance(pin, str):
-        raise PinFormatError("the PIN must be a string of digits")
-    if not MIN_PIN_LENGTH <= len(pin) <= MAX_PIN_LENGTH:
-        raise PinFormatError(f"the PIN must have {MIN_PIN_LENGTH} to {MAX_PIN_LENGTH} digits")
-    if not (pin.isascii() and pin.isdigit()):
-        raise PinFormatError("the PIN must contain digits only")
 
 
 def pin_block(pin: str) -> bytearray:
@@ -45,9 +33,3 @@ def pin_block(pin: str) -> bytearray:
 def empty_pin_block() -> bytes:
     """The template a PIN-pad reader fills in: ``20 FF FF FF FF FF FF FF``."""
     return b"\x20" + b"\xff" * (PIN_BLOCK_LENGTH - 1)
-
-
-def wipe(buffer: bytearray) -> None:
-    """Overwrite a PIN buffer with zeros in place."""
-    for index in range(len(buffer)):
-        buffer[index] = 0

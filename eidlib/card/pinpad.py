@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from eidlib.card.errors import CardDataError
+from eidlib.carddata.errors import CardDataError
 
 #: ``SCARD_CTL_CODE(3400)`` as pcsc-lite defines it.
 CM_IOCTL_GET_FEATURE_REQUEST = 0x42000D48

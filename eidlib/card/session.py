@@ -1,4 +1,4 @@
-"""The BELPIC applet session: :class:`BeidCard` and :func:`open_card`.
+"""The BELPIC applet session: :class:`BeidCard` (opened by :func:`eidlib.opener.open_card`).
 
 One :class:`BeidCard` talks to one card through a :class:`~eidlib.apdu.Transport`.
 Every file is read at most once per card (the cache is dropped when the card
@@ -8,7 +8,6 @@ is removed or replaced), every multi-APDU operation runs inside one
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -20,22 +19,33 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from eidlib.apdu.channel import CardChannel
-from eidlib.apdu.errors import CardRemovedError, CardResetError, NoCardError, TransportError
 from eidlib.apdu.status import ApduError
 from eidlib.apdu.trace import trace_exchange
 from eidlib.apdu.transport import ControlTransport, Transport
+from eidlib.belpic.der import declared_length, is_empty, trim_der
+from eidlib.belpic.errors import BelpicFormatError
 from eidlib.card import commands
-from eidlib.card.address import Address
-from eidlib.card.atr import atr_generation, is_beid_atr
-from eidlib.card.carddata import CardData
-from eidlib.card.der import declared_length, is_empty, trim_der
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import (
-    CardDataError,
-    CardError,
-    CardFileNotFound,
-    CardNotActivated,
-    IntegrityError,
+from eidlib.card.atr import atr_generation
+from eidlib.card.errors import CardFileNotFound, CardNotActivated
+from eidlib.card.files import DF_BELPIC, CardFile
+from eidlib.card.pin import MAX_PIN_TRIES, pin_block
+from eidlib.card.pinpad import (
+    CM_IOCTL_GET_FEATURE_REQUEST,
+    Language,
+    PinPad,
+    modify_structure,
+    parse_features,
+    verify_structure,
+)
+from eidlib.card.signing import APPLET_18, KeyReference, SigningPlan, default_hash, plan_signature
+from eidlib.carddata.address import Address
+from eidlib.carddata.carddata import CardData
+from eidlib.carddata.errors import CardDataError, IntegrityError
+from eidlib.carddata.identity import Identity
+from eidlib.carddata.integrity import IntegrityResult, verify_integrity
+from eidlib.errors import CardError, CardRemovedError, CardResetError, TransportError
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import (
     NotABeidCard,
     NotSupported,
     PinBlocked,
@@ -47,20 +57,8 @@ from eidlib.card.errors import (
     SecurityStatusNotSatisfied,
     WrongPin,
 )
-from eidlib.card.files import DF_BELPIC, CardFile
-from eidlib.card.identity import Identity
-from eidlib.card.integrity import IntegrityResult, verify_integrity
-from eidlib.card.pin import MAX_PIN_TRIES, check_pin, pin_block, wipe
-from eidlib.card.pinpad import (
-    CM_IOCTL_GET_FEATURE_REQUEST,
-    Language,
-    PinPad,
-    modify_structure,
-    parse_features,
-    verify_structure,
-)
-from eidlib.card.signing import APPLET_18, KeyReference, SigningPlan, default_hash, plan_signature
-from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.token.pin import check_pin, wipe
+from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName
 
 #: Called after each chunk of a file: (file label, bytes read so far).
 ProgressCallback = Callable[[str, int], None]
@@ -108,7 +106,7 @@ def _is_reset(exc: CardRemovedError) -> bool:
 class BeidCard:
     """A session with a Belgian eID card (applet 1.7 RSA or 1.8 ECDSA). Implements :class:`Token`.
 
-    Usually obtained from :func:`open_card`; use it as a context manager to
+    Usually obtained from :func:`eidlib.open_card`; use it as a context manager to
     close the connection. ``on_progress`` may be set to follow long reads.
     """
 
@@ -327,7 +325,17 @@ class BeidCard:
             return len(head)
         if head[:1] != b"\x30":
             raise CardDataError(f"{file.label} does not hold a DER certificate")
-        return declared_length(head)
+        try:
+            return declared_length(head)
+        except BelpicFormatError as exc:
+            raise CardDataError(f"{file.label}: {exc}") from exc
+
+    @staticmethod
+    def _trim_certificate(file: CardFile, data: bytes) -> bytes:
+        try:
+            return trim_der(data)
+        except BelpicFormatError as exc:
+            raise CardDataError(f"{file.label}: {exc}") from exc
 
     def _read(self, file: CardFile) -> bytes:
         cached = self._files.get(file)
@@ -336,7 +344,7 @@ class BeidCard:
         self._select(file)
         data = self._read_binary(file)
         if file.is_certificate:
-            data = b"" if is_empty(data) else trim_der(data)
+            data = b"" if is_empty(data) else self._trim_certificate(file, data)
         self._files[file] = data
         return data
 
@@ -707,64 +715,3 @@ class BeidCard:
             raise IntegrityError("internal_authenticate", "the card's signature does not verify") from exc
         return signature
 
-
-def _probe(transport: Transport) -> bool:
-    """Whether the card answers SELECT of the BELPIC applet with 9000."""
-    try:
-        with transport.transaction():
-            answer = transport.transmit(commands.SELECT_APPLET.to_bytes())
-    except TransportError:
-        return False
-    return answer[-2:] == b"\x90\x00"
-
-
-def _find_reader(reader: str | None) -> Transport:
-    from eidlib.apdu.pcsc import PcscTransport, list_readers
-
-    if reader is not None:
-        return PcscTransport(reader)
-    by_atr = PcscTransport(None, atr_filter=is_beid_atr)
-    with contextlib.suppress(NoCardError):  # no BEID ATR: probe every reader by applet selection
-        by_atr.connect()
-        return by_atr
-    for name in list_readers():
-        candidate = PcscTransport(name)
-        try:
-            candidate.connect()
-        except TransportError:
-            continue
-        if _probe(candidate):
-            return candidate
-        candidate.disconnect()
-    raise NoCardError("no reader holds a Belgian eID card")
-
-
-def open_card(
-    reader: str | None = None,
-    *,
-    virtual: Literal["1.7", "1.8"] | None = None,
-    transport: Transport | None = None,
-) -> BeidCard:
-    """Open a session with a Belgian eID card; use the result as a context manager.
-
-    * ``virtual="1.7"|"1.8"``: the built-in virtual card, in process;
-    * ``reader``: the PC/SC reader of that name;
-    * ``transport``: any :class:`Transport` (not closed by the session);
-    * nothing: the first PC/SC reader holding a BEID card (by ATR, else by applet selection).
-    """
-    if sum(x is not None for x in (reader, virtual, transport)) > 1:
-        raise ValueError("give at most one of reader, virtual and transport")
-    owns = transport is None
-    if transport is None:
-        if virtual is not None:
-            from eidlib.emulator import VirtualCard, VirtualTransport
-
-            transport = VirtualTransport(VirtualCard(virtual))
-        else:
-            transport = _find_reader(reader)
-    card = BeidCard(transport, owns_transport=owns)
-    try:
-        return card.open()
-    except BaseException:
-        card.close()
-        raise

@@ -12,8 +12,8 @@ from enum import IntEnum
 from typing import Literal
 
 from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
-from eidlib.card.errors import NotSupported
-from eidlib.card.token import HashName, KeyName, PaddingName
+from eidlib.token.errors import NotSupported
+from eidlib.token.protocol import HashName, KeyName, PaddingName
 
 APPLET_17 = 0x17
 APPLET_18 = 0x18

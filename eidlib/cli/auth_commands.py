@@ -11,9 +11,9 @@ from eidlib.auth.client import authenticate
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import FORMAT_1_0, FORMAT_1_1
-from eidlib.card.errors import PinFormatError
-from eidlib.card.token import Token
 from eidlib.cli.source import open_source
+from eidlib.token.errors import PinFormatError
+from eidlib.token.protocol import Token
 
 
 def register(subparsers: Any) -> None:

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eidlib.card.errors import IntegrityError, NotSupported, PinFormatError
 from eidlib.card.session import BeidCard
-from eidlib.card.token import Token
+from eidlib.carddata.errors import IntegrityError
 from eidlib.cli.source import is_real_reader, open_source
 from eidlib.errors import EidError
+from eidlib.token.errors import NotSupported, PinFormatError
+from eidlib.token.protocol import Token
 
 _KEYS = {"auth": "authentication", "authentication": "authentication", "signature": "signature"}
 _HASHES = ("sha1", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512")
@@ -313,7 +314,7 @@ def run_diagnose(args: argparse.Namespace) -> int:
         for name in names:
             entry: dict[str, Any] = {"reader": name}
             try:
-                from eidlib.card.session import open_card
+                from eidlib.opener import open_card
 
                 with open_card(name) as card:
                     entry.update(_diagnose_card(card))

@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from eidlib.card.token import CardCertificates, Token
 from eidlib.errors import EidError
+from eidlib.token.protocol import CardCertificates, Token
 from eidlib.x509.certificate import CardCertificate, parse_certificate
 from eidlib.x509.chain import Purpose, validate_chain
 from eidlib.x509.errors import CertificateError, RevocationError

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from eidlib.card.token import Token
+from eidlib.token.protocol import Token
 
 
 @contextmanager
@@ -24,7 +24,7 @@ def open_source(args: argparse.Namespace) -> Iterator[Token]:
         with open_token(pkcs11 or None) as token:
             yield token
         return
-    from eidlib.card.session import open_card
+    from eidlib.opener import open_card
 
     with open_card(getattr(args, "reader", None), virtual=getattr(args, "virtual", None)) as card:
         yield card

@@ -1,4 +1,4 @@
-"""PKCS#11 layer of eidlib: :class:`Pkcs11Token`, the :class:`~eidlib.card.token.Token` surface over any
+"""PKCS#11 layer of eidlib: :class:`Pkcs11Token`, the :class:`~eidlib.token.protocol.Token` surface over any
 PKCS#11 module (the official eID module, OpenSC, SoftHSM2), opened with :func:`open_token`::
 
     from eidlib.pkcs11 import open_token

@@ -1,7 +1,7 @@
 """PKCS#11 errors and the one table that turns every ``CKR_*`` return value into a typed eidlib error.
 
-Callers catch meaning (:class:`~eidlib.card.errors.WrongPin`, :class:`~eidlib.card.errors.PinBlocked`,
-:class:`~eidlib.apdu.errors.CardRemovedError`, ...), not numbers. The raw return value always stays
+Callers catch meaning (:class:`~eidlib.token.errors.WrongPin`, :class:`~eidlib.token.errors.PinBlocked`,
+:class:`~eidlib.errors.CardRemovedError`, ...), not numbers. The raw return value always stays
 reachable: every mapped error is raised ``from`` a :class:`Pkcs11Error` carrying ``rv`` and the function.
 """
 
@@ -12,9 +12,8 @@ from enum import Enum
 
 import PyKCS11
 
-from eidlib.apdu.errors import CardRemovedError, NoCardError
-from eidlib.card.errors import (
-    CardError,
+from eidlib.errors import CardError, CardRemovedError, EidError, NoCardError
+from eidlib.token.errors import (
     NotABeidCard,
     NotSupported,
     PinBlocked,
@@ -24,7 +23,6 @@ from eidlib.card.errors import (
     PinRequired,
     WrongPin,
 )
-from eidlib.errors import EidError
 
 
 def ckr_name(rv: int) -> str:

@@ -16,10 +16,11 @@ from typing import Protocol
 import PyKCS11
 
 from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
-from eidlib.card.ecdsa import ecdsa_der_to_raw
-from eidlib.card.errors import CardDataError, NotSupported
-from eidlib.card.token import HashName, PaddingName
+from eidlib.carddata.errors import CardDataError
 from eidlib.pkcs11.errors import InvalidDigest
+from eidlib.token.ecdsa import ecdsa_der_to_raw
+from eidlib.token.errors import NotSupported
+from eidlib.token.protocol import HashName, PaddingName
 
 
 class KeyKind(Enum):
@@ -47,7 +48,7 @@ class HashSpec:
         return hashlib.new(self.name, data).digest()
 
 
-#: Every hash the :class:`~eidlib.card.token.Token` surface names.
+#: Every hash the :class:`~eidlib.token.protocol.Token` surface names.
 HASHES: dict[HashName, HashSpec] = {
     "sha1": HashSpec(
         "sha1", 20, PyKCS11.CKM_SHA_1, PyKCS11.CKG_MGF1_SHA1, PyKCS11.CKM_SHA1_RSA_PKCS,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eidlib.card.errors import CardDataError
-from eidlib.card.token import KeyName
+from eidlib.carddata.errors import CardDataError
+from eidlib.token.protocol import KeyName
 
 
 def normalize_label(label: str | bytes | Sequence[int] | None) -> str:
@@ -59,7 +59,7 @@ class ObjectRole:
         return decode_ckattr_id(ckattr_id) == self.id
 
 
-#: The two private keys (and their certificates) by :data:`~eidlib.card.token.KeyName`.
+#: The two private keys (and their certificates) by :data:`~eidlib.token.protocol.KeyName`.
 KEYS: dict[KeyName, ObjectRole] = {
     "authentication": ObjectRole("Authentication", 2),
     "signature": ObjectRole("Signature", 3),

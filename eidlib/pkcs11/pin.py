@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import PyKCS11.LowLevel
 
-from eidlib.card.errors import PinFormatError
+from eidlib.token.errors import PinFormatError
 
 #: ``CK_TOKEN_INFO`` uses this for "no information"; it also shows up as a huge ``ulMaxPinLen``.
 _UNAVAILABLE = 0xFFFFFFFFFFFFFFFF

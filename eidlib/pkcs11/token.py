@@ -1,4 +1,4 @@
-"""``Pkcs11Token``: the :class:`~eidlib.card.token.Token` surface over any PKCS#11 module (PyKCS11).
+"""``Pkcs11Token``: the :class:`~eidlib.token.protocol.Token` surface over any PKCS#11 module (PyKCS11).
 
 Works with the official eID module (libbeidpkcs11), OpenSC and, for tests, SoftHSM2 tokens provisioned
 like an eID. Objects are found by label or ``CKA_ID`` (see :mod:`eidlib.pkcs11.objects`), mechanisms are
@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import PyKCS11
 import PyKCS11.LowLevel
 
-from eidlib.card.errors import NotSupported, PinRequired
-from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName
 from eidlib.errors import EidError
 from eidlib.pkcs11 import objects
 from eidlib.pkcs11.errors import (
@@ -40,11 +38,13 @@ from eidlib.pkcs11.mechanisms import (
 )
 from eidlib.pkcs11.module import find_module
 from eidlib.pkcs11.pin import PinRule, login_with, native_pin
+from eidlib.token.errors import NotSupported, PinRequired
+from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName
 
 if TYPE_CHECKING:
-    from eidlib.card.address import Address
-    from eidlib.card.identity import Identity
-    from eidlib.card.integrity import IntegrityResult
+    from eidlib.carddata.address import Address
+    from eidlib.carddata.identity import Identity
+    from eidlib.carddata.integrity import IntegrityResult
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _label_matches(token_label: str, wanted: str) -> bool:
 class Pkcs11Token:
     """One token (slot) of a loaded PKCS#11 module, with an open session. Use as a context manager.
 
-    Implements :class:`eidlib.card.token.Token`; also reads the eID data objects where the module
+    Implements :class:`eidlib.token.protocol.Token`; also reads the eID data objects where the module
     exposes them (the official module does, OpenSC and SoftHSM do not).
     """
 
@@ -345,13 +345,13 @@ class Pkcs11Token:
 
     def read_identity(self) -> Identity:
         """The identity file (``DATA_FILE``), parsed."""
-        from eidlib.card.identity import Identity
+        from eidlib.carddata.identity import Identity
 
         return Identity.parse(self.read_data_object(objects.DATA_FILE))
 
     def read_address(self) -> Address:
         """The address file (``ADDRESS_FILE``), parsed."""
-        from eidlib.card.address import Address
+        from eidlib.carddata.address import Address
 
         return Address.parse(self.read_data_object(objects.ADDRESS_FILE))
 
@@ -362,7 +362,7 @@ class Pkcs11Token:
     def verify_integrity(self) -> IntegrityResult:
         """Check identity, address and photo (and on applet 1.8 the basic key) against the National
         Register signatures, from the module's data objects (the official module exposes them)."""
-        from eidlib.card.integrity import verify_integrity
+        from eidlib.carddata.integrity import verify_integrity
 
         return verify_integrity(
             identity=self.read_data_object(objects.DATA_FILE),
@@ -377,7 +377,7 @@ class Pkcs11Token:
     def private_key(self, key: KeyName) -> PrivateKey:
         """The private key for ``key``, by label first, then by ``CKA_ID``.
 
-        Raises :class:`~eidlib.card.errors.PinRequired` when none is visible, nobody logged in and the token
+        Raises :class:`~eidlib.token.errors.PinRequired` when none is visible, nobody logged in and the token
         says it needs a login (private objects are hidden until then), else :class:`NotSupported`.
         """
         cached = self._keys.get(key)

@@ -1,4 +1,4 @@
-"""Detached CMS (PKCS#7) SignedData over a file, made with any :class:`~eidlib.card.token.Token`.
+"""Detached CMS (PKCS#7) SignedData over a file, made with any :class:`~eidlib.token.protocol.Token`.
 
 The signed attributes are content-type, message-digest, signing-time and ESS signing-certificate-v2
 (RFC 5035, binding the signer's certificate); the signer certificate and, by default, the CA and root
@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import NotSupported
-from eidlib.card.token import HashName, KeyName, PaddingName, Token
 from eidlib.errors import EidError
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import NotSupported
+from eidlib.token.protocol import HashName, KeyName, PaddingName, Token
 
 #: cryptography hash classes by eidlib hash name (for the self-check after signing).
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {

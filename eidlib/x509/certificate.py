@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from eidlib.card.der import declared_length
-from eidlib.card.errors import CardDataError
+from eidlib.belpic.der import declared_length
+from eidlib.belpic.errors import BelpicFormatError
 from eidlib.x509.errors import CertificateError
 from eidlib.x509.policies import BelgianPolicy, HolderType, holder_type, lookup_policies
 
@@ -151,7 +151,7 @@ def _der_length(data: bytes) -> int:
         raise CertificateError("not a DER certificate (no outer SEQUENCE)")
     try:
         return declared_length(data)
-    except CardDataError as exc:
+    except BelpicFormatError as exc:
         raise CertificateError(f"not a DER certificate ({exc})") from exc
 
 

@@ -1,5 +1,5 @@
 """A small test PKI built with ``cryptography`` (root → citizen CA → auth/sign leaves) and a
-software :class:`~eidlib.card.token.Token` that behaves like a card for ``authenticate()``."""
+software :class:`~eidlib.token.protocol.Token` that behaves like a card for ``authenticate()``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from eidlib.card.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied, WrongPin
-from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.token.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied, WrongPin
+from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

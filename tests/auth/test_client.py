@@ -23,7 +23,7 @@ from eidlib.auth import (
     authenticate,
     generate_nonce,
 )
-from eidlib.card.errors import PinBlocked, PinFormatError, WrongPin
+from eidlib.token.errors import PinBlocked, PinFormatError, WrongPin
 from tests.auth.independent import webeid_token_ok
 from tests.auth.pki import SoftCard, default_pki, soft_card
 

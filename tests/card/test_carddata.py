@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.card.atr import atr_generation, is_beid_atr
-from eidlib.card.carddata import CardData
-from eidlib.card.errors import CardDataError
+from eidlib.carddata.carddata import CardData
+from eidlib.carddata.errors import CardDataError
 from tests.support.vectors import VECTORS
 
 DATA = json.loads((VECTORS / "card" / "card_data_and_atrs.json").read_text(encoding="utf-8"))

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.address import Address
-from eidlib.card.dates import PartialDate, parse_birth_date, parse_card_date
-from eidlib.card.errors import CardDataError
-from eidlib.card.identity import DocumentType, Identity, Sex, SpecialOrganization
-from eidlib.card.tlv import encode_tlv
+from eidlib.belpic.tlv import encode_tlv
+from eidlib.carddata.address import Address
+from eidlib.carddata.dates import PartialDate, parse_birth_date, parse_card_date
+from eidlib.carddata.errors import CardDataError
+from eidlib.carddata.identity import DocumentType, Identity, Sex, SpecialOrganization
 from tests.support.vectors import VECTORS
 
 CONSUMER = VECTORS / "commons-eid" / "consumer"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import IntegrityError
-from eidlib.card.integrity import verify_integrity
+from eidlib.carddata.errors import IntegrityError
+from eidlib.carddata.integrity import verify_integrity
 from tests.support.vectors import VECTORS
 
 CONSUMER = VECTORS / "commons-eid" / "consumer"
@@ -100,7 +100,7 @@ def test_photo_optional_and_basic_key_without_hash() -> None:
 def test_photo_hash_length_picks_the_hash() -> None:
     for name, algo in (("rsa", "sha1"), ("ec", "sha256")):
         files = _set(name)
-        from eidlib.card.identity import Identity
+        from eidlib.carddata.identity import Identity
 
         expected = Identity.parse(files["identity"]).photo_hash
         assert hashlib.new(algo, files["photo"]).digest() == expected

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import CardDataError, PinFormatError
-from eidlib.card.pin import check_pin, empty_pin_block, pin_block, wipe
+from eidlib.card.pin import empty_pin_block, pin_block
 from eidlib.card.pinpad import (
     CM_IOCTL_GET_FEATURE_REQUEST,
     Feature,
@@ -19,6 +18,9 @@ from eidlib.card.pinpad import (
     parse_features,
     verify_structure,
 )
+from eidlib.carddata.errors import CardDataError
+from eidlib.token.errors import PinFormatError
+from eidlib.token.pin import check_pin, wipe
 
 
 @pytest.mark.parametrize(

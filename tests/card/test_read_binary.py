@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.apdu.status import ApduError
-from eidlib.card.errors import CardDataError
 from eidlib.card.files import CardFile
 from eidlib.card.session import BeidCard
-from eidlib.card.token import Token
+from eidlib.carddata.errors import CardDataError
+from eidlib.token.protocol import Token
 from tests.apdu.scripted import ScriptedTransport
 
 EofStyle = Literal["6C", "short", "6B00-on-empty-only"]
@@ -128,7 +128,7 @@ def test_card_layer_does_not_import_the_emulator() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, eidlib.card.session, eidlib.card.integrity, eidlib.cli.card_commands; "
+    code = ("import sys, eidlib.card.session, eidlib.carddata.integrity, eidlib.cli.card_commands; "
             "sys.exit('eidlib.emulator' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 

@@ -9,10 +9,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.apdu.errors import CardRemovedError, NoCardError
 from eidlib.apdu.pcsc import wait_for_card
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import PinRequired, WrongPin
-from eidlib.card.session import open_card
 from eidlib.cli.main import main
+from eidlib.opener import open_card
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import PinRequired, WrongPin
 from tests.card.virtual_cards import PIN, image
 from tests.pcsc_harness import PcscStack
 

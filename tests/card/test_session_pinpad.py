@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from eidlib.apdu.replay import RecordingTransport
-from eidlib.card.errors import PinCancelled, PinRequired, PinTimeout, WrongPin
 from eidlib.card.pinpad import modify_structure, verify_structure
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualTransport
+from eidlib.token.errors import PinCancelled, PinRequired, PinTimeout, WrongPin
 from tests.card.virtual_cards import PIN, VERIFY_DIRECT, PinPadTransport, virtual_card
 
 

@@ -9,9 +9,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from eidlib.apdu.replay import RecordingTransport
 from eidlib.apdu.trace import TRAFFIC
-from eidlib.card.errors import PinBlocked, PinRequired, WrongPin
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualTransport
+from eidlib.token.errors import PinBlocked, PinRequired, WrongPin
 from tests.card.virtual_cards import PIN, virtual_card
 
 WRONG = "9999"

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from eidlib.card.ecdsa import ecdsa_raw_to_der
+from eidlib.token.ecdsa import ecdsa_raw_to_der
 from tests.card.virtual_cards import PIN, session
 
 

@@ -13,20 +13,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from eidlib.apdu.errors import CardRemovedError, NoCardError
 from eidlib.apdu.replay import RecordingTransport
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import (
-    CardNotActivated,
-    NotSupported,
-    PinBlocked,
-    PinFormatError,
-    PinRequired,
-    WrongPin,
-)
+from eidlib.card.errors import CardNotActivated
 from eidlib.card.files import CardFile
-from eidlib.card.identity import Identity
-from eidlib.card.session import BeidCard, open_card
-from eidlib.card.token import KeyName
+from eidlib.card.session import BeidCard
+from eidlib.carddata.identity import Identity
 from eidlib.emulator import VirtualCard, VirtualTransport
+from eidlib.opener import open_card
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import NotSupported, PinBlocked, PinFormatError, PinRequired, WrongPin
+from eidlib.token.protocol import KeyName
 from tests.card.virtual_cards import PIN, session, virtual_card
 
 PROFILES = ["1.7", "1.8"]
@@ -327,7 +322,7 @@ def test_authenticate_card_detects_a_foreign_basic_key() -> None:
     vc = virtual_card("1.8")
     vc.faults.corrupt_file("3F00DF014040", flip=(60,))
     with BeidCard(VirtualTransport(vc)).open() as card:
-        from eidlib.card.errors import IntegrityError
+        from eidlib.carddata.errors import IntegrityError
 
         with pytest.raises(IntegrityError) as info:
             card.authenticate_card(bytes(48))
@@ -420,7 +415,7 @@ def test_open_card_virtual_and_transport() -> None:
 
 
 def test_not_a_beid_card() -> None:
-    from eidlib.card.errors import NotABeidCard
+    from eidlib.token.errors import NotABeidCard
 
     vc = virtual_card("1.8")
     vc.faults.answer_sw(0xA4, 0x6A82)

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from eidlib.card.errors import NotSupported
 from eidlib.card.signing import DIGEST_INFO_PREFIXES, default_hash, plan_signature
+from eidlib.token.errors import NotSupported
 
 DATA = b"to be signed"
 

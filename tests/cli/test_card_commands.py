@@ -12,11 +12,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from eidlib.card.address import Address
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.identity import Identity
+from eidlib.carddata.address import Address
+from eidlib.carddata.identity import Identity
 from eidlib.cli.main import main
 from eidlib.emulator.persona import Persona
+from eidlib.token.ecdsa import ecdsa_raw_to_der
 from tests.card.virtual_cards import image
 
 

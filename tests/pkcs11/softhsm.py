@@ -10,7 +10,7 @@ import PyKCS11
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from eidlib.card.token import CardCertificates
+from eidlib.token.protocol import CardCertificates
 from tests.pkcs11.pki import TestPki
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"

@@ -13,8 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from eidlib.card.session import open_card
 from eidlib.cli import main as cli
+from eidlib.opener import open_card
 from tests.pkcs11.conftest import CONSUMER, RSA_TOKEN
 from tests.pkcs11.openssl import OPENSSL, openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm

@@ -12,10 +12,10 @@ from asn1crypto import cms
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from eidlib.card.errors import NotSupported
-from eidlib.card.token import CardCertificates
 from eidlib.pkcs11 import Pkcs11Token, open_token
 from eidlib.signing import CmsError, sign_file_cms
+from eidlib.token.errors import NotSupported
+from eidlib.token.protocol import CardCertificates
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.apdu.errors import CardRemovedError
-from eidlib.card.errors import (
+from eidlib.errors import EidError
+from eidlib.pkcs11.errors import CKR_TABLE, ErrorKind, PinExpired, Pkcs11Error, ckr_name, error_for, raise_for
+from eidlib.token.errors import (
     NotABeidCard,
     NotSupported,
     PinBlocked,
@@ -18,8 +20,6 @@ from eidlib.card.errors import (
     SecurityStatusNotSatisfied,
     WrongPin,
 )
-from eidlib.errors import EidError
-from eidlib.pkcs11.errors import CKR_TABLE, ErrorKind, PinExpired, Pkcs11Error, ckr_name, error_for, raise_for
 
 ALL_CKR = sorted(v for v in PyKCS11.CKR if isinstance(v, int) and v > 0)
 

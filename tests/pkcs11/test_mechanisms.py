@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import CardDataError, NotSupported
+from eidlib.carddata.errors import CardDataError
 from eidlib.pkcs11.errors import InvalidDigest
 from eidlib.pkcs11.mechanisms import (
     HASHES,
@@ -23,6 +23,7 @@ from eidlib.pkcs11.mechanisms import (
     plan_signature,
     raw_ecdsa_signature,
 )
+from eidlib.token.errors import NotSupported
 
 #: What the official module offers on a 1.7 card and on a 1.8 card (spec §7.3), SoftHSM 2.6 and OpenSC-like.
 OFFICIAL_17 = frozenset({

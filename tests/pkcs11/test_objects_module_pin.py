@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import CardDataError, PinFormatError
+from eidlib.carddata.errors import CardDataError
 from eidlib.pkcs11 import MODULE_ENV, Pkcs11ModuleNotFound, candidate_paths, find_module
 from eidlib.pkcs11.objects import KEYS, decode_ckattr_id, der_trimmed, is_belpic_label, normalize_label
 from eidlib.pkcs11.pin import PinRule, login_with, native_pin
+from eidlib.token.errors import PinFormatError
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eidlib.apdu.errors import CardRemovedError
-from eidlib.card.address import Address
-from eidlib.card.errors import CardDataError, IntegrityError, NotSupported, PinBlocked, PinCancelled, WrongPin
-from eidlib.card.identity import Identity
+from eidlib.carddata.address import Address
+from eidlib.carddata.errors import CardDataError, IntegrityError
+from eidlib.carddata.identity import Identity
 from eidlib.pkcs11 import Pkcs11Token
 from eidlib.signing import sign_file_cms
+from eidlib.token.errors import NotSupported, PinBlocked, PinCancelled, WrongPin
 from tests.pkcs11.conftest import CONSUMER
 from tests.pkcs11.official_module import OfficialModule, OfficialModuleState, build_state
 from tests.pkcs11.pki import TestPki

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from eidlib.apdu.errors import CardRemovedError
-from eidlib.card.errors import NotSupported, PinBlocked, SecurityStatusNotSatisfied, WrongPin
-from eidlib.card.session import open_card
+from eidlib.opener import open_card
 from eidlib.pkcs11 import Pkcs11Token, TokenNotPresent, open_token
+from eidlib.token.errors import NotSupported, PinBlocked, SecurityStatusNotSatisfied, WrongPin
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.cards import reset_card, slot_of
 

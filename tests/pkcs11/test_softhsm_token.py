@@ -12,14 +12,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import (
-    NotSupported,
-    PinFormatError,
-    SecurityStatusNotSatisfied,
-    WrongPin,
-)
-from eidlib.card.token import Token
 from eidlib.pkcs11 import (
     InvalidDigest,
     ObjectNotFound,
@@ -29,6 +21,9 @@ from eidlib.pkcs11 import (
     TokenNotPresent,
     open_token,
 )
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import NotSupported, PinFormatError, SecurityStatusNotSatisfied, WrongPin
+from eidlib.token.protocol import Token
 from tests.pkcs11.conftest import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 
@@ -223,8 +218,8 @@ def test_pin_none_without_pin_pad(rsa_token: Pkcs11Token) -> None:
 
 
 def test_data_objects(rsa_token: Pkcs11Token, ec_token: Pkcs11Token) -> None:
-    from eidlib.card.address import Address
-    from eidlib.card.identity import Identity
+    from eidlib.carddata.address import Address
+    from eidlib.carddata.identity import Identity
 
     identity = rsa_token.read_identity()
     assert identity == Identity.parse((CONSUMER / "test-identity.tlv").read_bytes())

@@ -13,12 +13,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
-from eidlib.card.session import open_card
-from eidlib.card.token import CardCertificates, KeyName, Token
+from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
+from eidlib.token.protocol import CardCertificates, KeyName, Token
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.cards import reset_card
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN

@@ -13,9 +13,9 @@ from typing import Literal
 
 import pytest
 
-from eidlib.card.token import CardCertificates
 from eidlib.cli import certs as certs_cli
 from eidlib.errors import EidError
+from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import TrustStore
 from tests.support.vectors import VECTORS
 

@@ -9,10 +9,11 @@ from enum import Enum, IntEnum
 from typing import Any
 
 from eidlib.belpic.codes import DocumentType, SpecialStatus
+from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.tags import IdentityTag
-from eidlib.card.dates import PartialDate, parse_birth_date, parse_card_date
-from eidlib.card.errors import CardDataError
-from eidlib.card.tlv import parse_tlv
+from eidlib.belpic.tlv import parse_tlv
+from eidlib.carddata.dates import PartialDate, parse_birth_date, parse_card_date
+from eidlib.carddata.errors import CardDataError
 
 
 class Sex(Enum):
@@ -88,7 +89,11 @@ def decode_text(tag: int, value: bytes) -> str:
 def collect_fields(raw: bytes, what: str) -> dict[int, bytes]:
     """The TLV fields of a file by tag; a repeated tag is an error."""
     fields: dict[int, bytes] = {}
-    for tag, value in parse_tlv(raw):
+    try:
+        pairs = parse_tlv(raw)
+    except BelpicFormatError as exc:
+        raise CardDataError(f"{what} file: {exc}") from exc
+    for tag, value in pairs:
         if tag in fields:
             raise CardDataError(f"{what} file: tag 0x{tag:02X} appears twice")
         fields[tag] = value

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.errors import CardDataError
-from eidlib.card.tlv import encode_length, encode_tlv, parse_tlv, strip_padding
+from eidlib.belpic.errors import BelpicFormatError
+from eidlib.belpic.tlv import encode_length, encode_tlv, parse_tlv, strip_padding
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_padding_is_ignored_and_tag_zero_only_first() -> None:
     ["01", "0105414243", "01ff", "01ff05" + "00" * 10, "010141000201", "0101410000ff"],
 )
 def test_malformed(raw: str) -> None:
-    with pytest.raises(CardDataError):
+    with pytest.raises(BelpicFormatError):
         parse_tlv(bytes.fromhex(raw))
 
 
@@ -52,10 +52,10 @@ def test_round_trip(items: list[tuple[int, bytes]], padding: int) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
-def test_parse_only_raises_card_data_error(raw: bytes) -> None:
+def test_parse_only_raises_belpic_format_error(raw: bytes) -> None:
     try:
         result = parse_tlv(raw)
-    except CardDataError:
+    except BelpicFormatError:
         return
     # The encoding is canonical: what parsed re-encodes to the same bytes, padding aside.
     encoded = encode_tlv(result)

@@ -14,11 +14,12 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from eidlib.card.address import Address
-from eidlib.card.der import der_length, trim_der
-from eidlib.card.errors import CardDataError, IntegrityError
-from eidlib.card.identity import Identity
-from eidlib.card.tlv import strip_padding
+from eidlib.belpic.der import der_length, trim_der
+from eidlib.belpic.errors import BelpicFormatError
+from eidlib.belpic.tlv import strip_padding
+from eidlib.carddata.address import Address
+from eidlib.carddata.errors import CardDataError, IntegrityError
+from eidlib.carddata.identity import Identity
 
 _PHOTO_HASHES: dict[int, str] = {20: "sha1", 32: "sha256", 48: "sha384"}
 #: RSA RRN keys signed with SHA-1 (old cards) or SHA-256 (CA4 era); larger hashes for safety.
@@ -49,7 +50,7 @@ def _load_rrn(rrn_certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey | ec.Elli
         der = trim_der(rrn_certificate)
         cert = x509.load_der_x509_certificate(der)
         key = cert.public_key()
-    except (CardDataError, ValueError, UnsupportedAlgorithm) as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise IntegrityError("rrn_certificate", f"not a usable certificate: {exc}") from exc
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
         raise IntegrityError("rrn_certificate", "the RRN key is neither RSA nor EC")
@@ -63,7 +64,7 @@ def _verify(
     if isinstance(key, ec.EllipticCurvePublicKey):
         try:
             sig = signature[: der_length(signature)]
-        except CardDataError as exc:
+        except BelpicFormatError as exc:
             raise IntegrityError(file, f"not a DER ECDSA signature: {exc}") from exc
         for algo in _EC_HASHES:
             try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eidlib.belpic.tags import AddressTag
-from eidlib.card.identity import collect_fields, decode_text
+from eidlib.carddata.identity import collect_fields, decode_text
 
 
 @dataclass(frozen=True)

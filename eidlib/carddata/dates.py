@@ -6,7 +6,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from eidlib.card.errors import CardDataError
+from eidlib.carddata.errors import CardDataError
 
 #: Month spellings on FR, NL and DE cards (spec §5.2), upper case, without the trailing dot.
 MONTHS: dict[str, int] = {

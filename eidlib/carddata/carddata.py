@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eidlib.card.errors import CardDataError
+from eidlib.carddata.errors import CardDataError
 
 BASIC_LENGTH = 28
 EXTENDED_LENGTH = 31

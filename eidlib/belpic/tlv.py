@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from eidlib.card.errors import CardDataError
+from eidlib.belpic.errors import BelpicFormatError
 
 _CONTINUE = 0xFF
 
@@ -29,20 +29,20 @@ def parse_tlv(raw: bytes) -> list[tuple[int, bytes]]:
         tag = data[pos]
         if tag == 0 and pos > 0:
             if any(data[pos:]):
-                raise CardDataError(f"non-zero bytes after padding at offset {pos}")
+                raise BelpicFormatError(f"non-zero bytes after padding at offset {pos}")
             break
         pos += 1
         length = 0
         while True:
             if pos >= end:
-                raise CardDataError(f"TLV tag 0x{tag:02X}: length runs past the end of the file")
+                raise BelpicFormatError(f"TLV tag 0x{tag:02X}: length runs past the end of the file")
             byte = data[pos]
             pos += 1
             length += byte
             if byte != _CONTINUE:
                 break
         if pos + length > end:
-            raise CardDataError(
+            raise BelpicFormatError(
                 f"TLV tag 0x{tag:02X}: value of {length} bytes runs past the end of the file"
             )
         fields.append((tag, data[pos : pos + length]))
@@ -53,7 +53,7 @@ def parse_tlv(raw: bytes) -> list[tuple[int, bytes]]:
 def encode_length(length: int) -> bytes:
     """The Fedict length encoding of ``length`` (``255`` is ``FF 00``)."""
     if length < 0:
-        raise CardDataError("negative TLV length")
+        raise BelpicFormatError("negative TLV length")
     out = bytearray()
     while length >= _CONTINUE:
         out.append(_CONTINUE)
@@ -67,7 +67,7 @@ def encode_tlv(fields: Iterable[tuple[int, bytes]]) -> bytes:
     out = bytearray()
     for tag, value in fields:
         if not 0 <= tag <= 0xFF:
-            raise CardDataError(f"TLV tag out of range: {tag}")
+            raise BelpicFormatError(f"TLV tag out of range: {tag}")
         out.append(tag)
         out += encode_length(len(value))
         out += value

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from eidlib.card.errors import CardDataError
+from eidlib.carddata.errors import CardDataError
 
 
 def ecdsa_raw_to_der(raw: bytes) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eidlib.card.errors import CardDataError
+from eidlib.belpic.errors import BelpicFormatError
 
 
 def declared_length(head: bytes) -> int:
@@ -11,13 +11,13 @@ def declared_length(head: bytes) -> int:
     Only the header is needed, so it works on the first chunk of a longer file.
     """
     if len(head) < 2:
-        raise CardDataError("too short for a DER header")
+        raise BelpicFormatError("too short for a DER header")
     first = head[1]
     if first < 0x80:
         return 2 + first
     count = first & 0x7F
     if count == 0 or count > 4 or len(head) < 2 + count:
-        raise CardDataError("unsupported DER length encoding")
+        raise BelpicFormatError("unsupported DER length encoding")
     return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
 
 
@@ -25,7 +25,7 @@ def der_length(data: bytes) -> int:
     """Total length of the DER object at the start of ``data``, which must hold all of it."""
     total = declared_length(data)
     if total > len(data):
-        raise CardDataError(f"DER object of {total} bytes is longer than its {len(data)}-byte file")
+        raise BelpicFormatError(f"DER object of {total} bytes is longer than its {len(data)}-byte file")
     return total
 
 
