@@ -1,4 +1,5 @@
-"""Server-side sessions of the portal: 20 minutes idle, 8 hours absolute, enforced on the server.
+"""Server-side sessions of the portal: 20 minutes idle, 8 hours absolute, enforced on the server
+(all three durations, with the warning lead, are set by ``python -m examples.portal``).
 
 Only the server decides whether a session is alive: every authenticated request checks
 ``now - last_activity <= idle`` and ``now - created_at <= absolute``; an expired session is destroyed
@@ -16,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
+from examples.portal.errors import StoreUnavailable
+
 #: Seed requirement: the session ends after 20 minutes without activity.
 IDLE_TIMEOUT = 20 * 60.0
 #: Absolute lifetime whatever the activity (OWASP's example default).
 ABSOLUTE_TIMEOUT = 8 * 60 * 60.0
-#: When the client should show the "your session is about to end" dialog.
+#: How long before the end the page shows the "your session is about to end" dialog.
 WARNING_BEFORE = 2 * 60.0
 
 Clock = Callable[[], float]
@@ -84,21 +87,40 @@ class MemorySessionStore:
 
 
 class RedisSessionStore:
-    """Session records in Redis, shared by every portal instance; keys also expire in Redis."""
+    """Session records in Redis, shared by every portal instance; keys also expire in Redis.
+
+    A Redis failure raises :class:`StoreUnavailable` (the portal answers 503); a record that does not
+    parse is treated as absent (the user logs in again) rather than as a server error.
+    """
 
     def __init__(self, client: Any, *, prefix: str = "portal:session:") -> None:
+        from redis.exceptions import RedisError
+
         self._client = client
         self._prefix = prefix
+        self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
 
     def get(self, session_id: str) -> SessionRecord | None:
-        raw = self._client.get(self._prefix + session_id)
-        return None if raw is None else SessionRecord.from_json(raw)
+        raw = self._call(lambda: self._client.get(self._prefix + session_id))
+        if raw is None:
+            return None
+        try:
+            return SessionRecord.from_json(raw)
+        except (ValueError, TypeError):
+            return None
 
     def put(self, record: SessionRecord, ttl: float) -> None:
-        self._client.set(self._prefix + record.session_id, record.to_json(), px=max(1, int(ttl * 1000)))
+        self._call(lambda: self._client.set(self._prefix + record.session_id, record.to_json(),
+                                            px=max(1, int(ttl * 1000))))
 
     def delete(self, session_id: str) -> None:
-        self._client.delete(self._prefix + session_id)
+        self._call(lambda: self._client.delete(self._prefix + session_id))
+
+    def _call(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except self._errors as exc:
+            raise StoreUnavailable(f"session store unavailable: {type(exc).__name__}") from exc
 
 
 @dataclass(frozen=True)
@@ -129,13 +151,17 @@ class SessionManager:
         clock: Clock = time.time,
         idle_timeout: float = IDLE_TIMEOUT,
         absolute_timeout: float = ABSOLUTE_TIMEOUT,
+        warning_lead: float = WARNING_BEFORE,
     ) -> None:
         if idle_timeout <= 0 or absolute_timeout < idle_timeout:
             raise ValueError("idle timeout must be positive and not longer than the absolute timeout")
+        if not 0 < warning_lead < idle_timeout:
+            raise ValueError("the warning lead must be positive and shorter than the idle timeout")
         self.store = store
         self.clock = clock
         self.idle_timeout = idle_timeout
         self.absolute_timeout = absolute_timeout
+        self.warning_lead = warning_lead
 
     def expiry(self, record: SessionRecord) -> Expiry:
         """The deadlines of ``record``."""

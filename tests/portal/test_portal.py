@@ -17,6 +17,7 @@ from eidlib.auth import AuthTokenValidator, RedisChallengeStore, authenticate
 from examples import login_client
 from examples.login_client import PortalClient, PortalError
 from examples.portal.app import COOKIE, create_app
+from examples.portal.challenges import PreLoginIds
 from examples.portal.sessions import MemorySessionStore, RedisSessionStore, SessionManager
 from tests.auth.pki import SoftCard
 from tests.portal.conftest import (
@@ -41,7 +42,7 @@ def login(portal: Portal, card: SoftCard) -> PortalClient:
 
 
 def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 # --- pages ---------------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def test_language_choice_and_methods(portal: Portal) -> None:
     assert web.get("/xx/").status_code == 404
     assert web.get("/en/login/other").status_code == 404
     eid_page = web.get("/nl/login/eid", base_url="https://localhost")
-    assert eid_page.status_code == 200 and 'name="csrf-token"' in eid_page.get_data(as_text=True)
+    assert eid_page.status_code == 200 and 'data-csrf="' in eid_page.get_data(as_text=True)
 
 
 def test_home_requires_login(portal: Portal, card_and_ca: tuple[SoftCard, bytes]) -> None:
@@ -273,8 +274,9 @@ def test_challenge_store_down_fails_closed(card_and_ca: tuple[SoftCard, bytes]) 
     portal = make_portal(card_and_ca[1], challenges=RedisChallengeStore(dead))
     reply = flask_transport(portal.app)("GET", "/auth/challenge", {}, None)
     assert reply.status == 503
+    pre_login = PreLoginIds(SECRET).new()
     client = PortalClient(portal.client().portal_url, flask_transport(portal.app),
-                          cookies={COOKIE: "some-session"}, csrf=csrf_for("some-session"))
+                          cookies={COOKIE: pre_login}, csrf=csrf_for(pre_login))
     with pytest.raises(PortalError) as info:
         client._call("login", "POST", "/auth/login", {"authToken": {"format": "web-eid:1.0"}})
     assert (info.value.status, info.value.error) == (503, "unavailable")
