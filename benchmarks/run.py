@@ -38,6 +38,7 @@ from benchmarks.signing import (
     signer,
 )
 from benchmarks.softhsm import sign_pkcs11_softhsm
+from benchmarks.transport import round_trip
 from benchmarks.workload import PIN, PROFILES, QUICK, Budget, Profile, read_all
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
@@ -161,6 +162,9 @@ def _pcsc_entries(result: RunResult, options: Options, stack: PcscStack) -> None
     for profile in PROFILES:
         reader = readers[profile]
         _progress(f"through pcscd, applet {profile}")
+        trip = result.attempt(f"apdu_round_trip {profile}", partial(round_trip, profile, reader, budget))
+        if trip is not None:
+            result.entries.append(trip)
         signed = result.attempt(f"sign_pcsc {profile}", partial(sign_pcsc, profile, reader, budget))
         sign_tally: Tally | None = None
         if signed is not None:

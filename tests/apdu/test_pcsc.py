@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import statistics
 import threading
 import time
 
@@ -576,18 +575,3 @@ def test_pcscd_dying_mid_session(pcsc_stack: PcscStack) -> None:
         transport.disconnect()
         pcsc_stack.restart()
     assert reader_status(pcsc_stack.reader_17).card_present
-
-
-def test_round_trip_latency(pcsc_stack: PcscStack) -> None:
-    """Sanity of the QUICKACK/NODELAY work: printed, not asserted (the machine is shared)."""
-    with PcscTransport(pcsc_stack.reader_18) as transport:
-        samples = []
-        for _ in range(300):
-            start = time.perf_counter()
-            transport.transmit(GET_CARD_DATA)
-            samples.append(time.perf_counter() - start)
-    samples.sort()
-    median = statistics.median(samples) * 1e6
-    p99 = samples[int(len(samples) * 0.99) - 1] * 1e6
-    # The delayed-ACK trap would show as ~44 ms here; with QUICKACK it is tens of µs.
-    print(f"\npcscd + vpcd round trip: median {median:.0f} µs, p99 {p99:.0f} µs over {len(samples)} APDUs")

@@ -72,8 +72,17 @@ def test_ec_address_signature_covers_padded_identity_signature() -> None:
 
 def test_address_padding_is_stripped() -> None:
     files = _set("rsa")
+    plain = verify_integrity(**files)
     files["address"] = files["address"] + b"\x00" * 20
-    verify_integrity(**files)
+    padded = verify_integrity(**files)
+    parts = ("street_and_number", "zip", "municipality")
+    assert [getattr(padded.address, f) for f in parts] == [getattr(plain.address, f) for f in parts]
+    assert all(getattr(padded.address, f) for f in parts)
+    # Padding is zeros only: anything else after the TLV is part of the signed address and breaks it.
+    files["address"] = files["address"][:-1] + b"\x01"
+    with pytest.raises(IntegrityError) as info:
+        verify_integrity(**files)
+    assert info.value.file == "address"
 
 
 def test_wrong_rrn_certificate() -> None:

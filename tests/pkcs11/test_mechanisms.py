@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.carddata.errors import CardDataError
-from eidlib.pkcs11.errors import InvalidDigest
 from eidlib.pkcs11.mechanisms import (
     HASHES,
+    HashSpec,
     KeyKind,
     digest_info,
     hash_spec,
@@ -23,7 +23,7 @@ from eidlib.pkcs11.mechanisms import (
     plan_signature,
     raw_ecdsa_signature,
 )
-from eidlib.token.errors import NotSupported
+from eidlib.token.errors import InvalidDigest, NotSupported
 
 #: What the official module offers on a 1.7 card and on a 1.8 card (spec §7.3), SoftHSM 2.6 and OpenSC-like.
 OFFICIAL_17 = frozenset({
@@ -88,25 +88,63 @@ def test_official_18_ecdsa() -> None:
     assert sha3.sign_input(b"m", prehashed=False) == hashlib.sha3_384(b"m").digest()
 
 
+def _expected_mechanism(
+    kind: KeyKind, spec: HashSpec, pad: str, prehashed: bool, available: frozenset[int]
+) -> int | None:
+    """The mechanism the plan must use, written from the preference rule in the module docstring; None = refused."""
+    if kind is KeyKind.EC:
+        if pad != "pkcs1v15":
+            return None
+        combined, raw = spec.ecdsa_mechanism, PyKCS11.CKM_ECDSA
+    elif pad == "pss":
+        combined, raw = spec.rsa_pss_mechanism, PyKCS11.CKM_RSA_PKCS_PSS
+    else:
+        combined, raw = spec.rsa_mechanism, PyKCS11.CKM_RSA_PKCS
+    if not prehashed and combined in available:
+        return combined
+    return raw if raw in available else None
+
+
 @pytest.mark.parametrize(
     ("kind", "hash_name", "pad", "prehashed"),
     list(product(KeyKind, sorted(HASHES), ["pkcs1v15", "pss"], [False, True])),
 )
 def test_plans_are_consistent(kind: KeyKind, hash_name: str, pad: str, prehashed: bool) -> None:
     spec = hash_spec(hash_name)
-    for available in (OFFICIAL_17, OFFICIAL_18, RAW_ONLY, frozenset()):
-        try:
-            plan = plan_signature(kind, spec, pad, prehashed=prehashed, available=available)  # type: ignore[arg-type]
-        except NotSupported:
+    offered = {
+        "official 1.7": OFFICIAL_17,
+        "official 1.8": OFFICIAL_18,
+        "raw only": RAW_ONLY,
+        "raw only + raw PSS": RAW_ONLY | {PyKCS11.CKM_RSA_PKCS_PSS},
+        "nothing": frozenset(),
+    }
+    planned = 0
+    for label, available in offered.items():
+        expected = _expected_mechanism(kind, spec, pad, prehashed, available)
+        if expected is None:
+            with pytest.raises(NotSupported):
+                plan_signature(kind, spec, pad, prehashed=prehashed, available=available)  # type: ignore[arg-type]
             continue
-        assert plan.mechanism in available
+        plan = plan_signature(kind, spec, pad, prehashed=prehashed, available=available)  # type: ignore[arg-type]
+        planned += 1
+        assert plan.mechanism == expected, label
         assert not (prehashed and plan.module_hashes), "a digest is never hashed again"
+        raw_mechanisms = (PyKCS11.CKM_ECDSA, PyKCS11.CKM_RSA_PKCS, PyKCS11.CKM_RSA_PKCS_PSS)
+        assert plan.module_hashes == (expected not in raw_mechanisms)
         assert plan.pss == (pad == "pss")
         assert plan.digest_info == (kind is KeyKind.RSA and pad == "pkcs1v15" and not plan.module_hashes)
         data = spec.digest(b"payload") if prehashed else b"payload"
-        assert plan.sign_input(data, prehashed=prehashed)
+        signed = plan.sign_input(data, prehashed=prehashed)
+        if plan.module_hashes:
+            assert signed == data
+        elif plan.digest_info:
+            assert signed == spec.digest_info_prefix + spec.digest(b"payload")
+        else:
+            assert signed == spec.digest(b"payload")
         assert plan.native().to_native() is not None
         assert mechanism_name(plan.mechanism).startswith("CKM_")
+    # Every combination but ECDSA with PSS has some module that can make it.
+    assert planned > 0 or (kind is KeyKind.EC and pad == "pss")
 
 
 def test_ec_with_pss_or_nothing_offered() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,9 +126,17 @@ def test_ca2_makes_nothing_valid_today() -> None:
 
 
 def test_belgian_roots_valid_today_validate() -> None:
+    trust = TrustStore.belgium()
+    when = dt.datetime(2026, 6, 1, tzinfo=UTC)
     for name in ("belgiumrca3.pem", "belgiumrca4.pem", "belgiumrca6.pem"):
-        validate_chain((VECTORS / "eid-mw/roots" / name).read_bytes(), trust=TrustStore.belgium(),
-                       now=dt.datetime(2026, 6, 1, tzinfo=UTC), purpose="ca")
+        pem = (VECTORS / "eid-mw/roots" / name).read_bytes()
+        chain = validate_chain(pem, trust=trust, now=when, purpose="ca")
+        expected = x509.load_pem_x509_certificate(pem)
+        # A root validates as itself: a one-element chain whose anchor is that very certificate.
+        assert len(chain.chain) == 1
+        assert chain.anchor.sha256_fingerprint == expected.fingerprint(hashes.SHA256()).hex()
+        assert chain.purpose == "ca" and chain.validated_at == when
+        assert expected.not_valid_before_utc <= when <= expected.not_valid_after_utc
 
 
 # --------------------------------------------------------------------------- synthetic PKI
