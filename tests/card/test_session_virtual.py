@@ -9,7 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from eidlib.apdu.errors import CardRemovedError, NoCardError
 from eidlib.apdu.replay import RecordingTransport
@@ -23,6 +23,7 @@ from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported, PinBlocked, PinFormatError, PinRequired, WrongPin
 from eidlib.token.protocol import KeyName
 from tests.card.virtual_cards import PIN, session, virtual_card
+from tests.support.signatures import verify_signature
 
 PROFILES = ["1.7", "1.8"]
 _HASHES = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256(), "sha384": hashes.SHA384(),
@@ -34,18 +35,6 @@ def _commands(card: BeidCard) -> list[bytes]:
     transport = card.transport
     assert isinstance(transport, RecordingTransport)
     return [c for c, _ in transport.exchanges]
-
-
-def _verify_signature(cert_der: bytes, data: bytes, signature: bytes, hash_name: str, pss: bool = False) -> None:
-    key = x509.load_der_x509_certificate(cert_der).public_key()
-    algo = _HASHES[hash_name]
-    if isinstance(key, rsa.RSAPublicKey):
-        pad = (padding.PSS(padding.MGF1(algo), algo.digest_size) if pss else padding.PKCS1v15())
-        key.verify(signature, data, pad, algo)
-    else:
-        assert isinstance(key, ec.EllipticCurvePublicKey)
-        assert len(signature) == 96
-        key.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(algo))
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -123,13 +112,13 @@ def test_authentication_signature_and_hot_path(profile: str) -> None:
         assert cert is not None
         default = "sha384" if profile == "1.8" else "sha256"
         signature = card.sign(b"first", pin=PIN)
-        _verify_signature(cert, b"first", signature, default)
+        verify_signature(cert, signature, b"first", default)
         assert card.pin_verified
         for _ in range(3):
             before = card.channel.apdu_count
             signature = card.sign(b"again")
             assert card.channel.apdu_count - before == 3  # MSE + PSO + GET RESPONSE
-            _verify_signature(cert, b"again", signature, default)
+            verify_signature(cert, signature, b"again", default)
         tail = _commands(card)[-3:]
         assert [c[1] for c in tail] == [0x22, 0x2A, 0xC0]
         verifies = [c for c in _commands(card) if c[1] == 0x20]
@@ -147,7 +136,7 @@ def test_signature_key_every_time_mse_verify_pso(profile: str) -> None:
         for round_ in range(2):
             start = len(_commands(card))
             signature = card.sign(f"contract {round_}".encode(), key="signature", pin=PIN)
-            _verify_signature(certs.signature, f"contract {round_}".encode(), signature, default)
+            verify_signature(certs.signature, signature, f"contract {round_}".encode(), default)
             sent = _commands(card)[start:]
             ins = [c[1] for c in sent if c[1] != 0xA4]
             assert ins == [0x22, 0x20, 0x2A, 0xC0]
@@ -177,10 +166,10 @@ def test_rsa_algorithms(hash_name: str, pss: bool) -> None:
         cert = card.read_certificates().authentication
         assert cert is not None
         sig = card.sign(b"data", pin=PIN, hash=hash_name, padding="pss" if pss else "pkcs1v15")  # type: ignore[arg-type]
-        _verify_signature(cert, b"data", sig, hash_name, pss=pss)
+        verify_signature(cert, sig, b"data", hash_name, pss=pss)
         digest = hashlib.new(hash_name, b"data").digest()
         sig = card.sign(digest, hash=hash_name, prehashed=True, padding="pss" if pss else "pkcs1v15")  # type: ignore[arg-type]
-        _verify_signature(cert, b"data", sig, hash_name, pss=pss)
+        verify_signature(cert, sig, b"data", hash_name, pss=pss)
 
 
 @pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"])
@@ -189,7 +178,7 @@ def test_ecdsa_algorithms(hash_name: str) -> None:
         cert = card.read_certificates().authentication
         assert cert is not None
         sig = card.sign(b"data", pin=PIN, hash=hash_name)  # type: ignore[arg-type]
-        _verify_signature(cert, b"data", sig, hash_name)
+        verify_signature(cert, sig, b"data", hash_name)
         der = card.sign_der(b"data", hash=hash_name)  # type: ignore[arg-type]
         key = x509.load_der_x509_certificate(cert).public_key()
         assert isinstance(key, ec.EllipticCurvePublicKey)

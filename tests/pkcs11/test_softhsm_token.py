@@ -7,10 +7,7 @@ from collections.abc import Iterator
 
 import PyKCS11
 import pytest
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from eidlib.pkcs11 import (
     InvalidDigest,
@@ -21,18 +18,14 @@ from eidlib.pkcs11 import (
     TokenNotPresent,
     open_token,
 )
-from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported, PinFormatError, SecurityStatusNotSatisfied, WrongPin
 from eidlib.token.protocol import Token
 from tests.pkcs11.conftest import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
+from tests.support.signatures import HASH_CLASSES, verify_signature
 
 pytestmark = pytest.mark.softhsm
 
-HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
-    "sha3_256": hashes.SHA3_256, "sha3_384": hashes.SHA3_384, "sha3_512": hashes.SHA3_512,
-}
 DATA = b"the quick brown fox signs the lazy dog"
 
 
@@ -46,23 +39,6 @@ def rsa_token(softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
 def ec_token(softhsm: SoftHsm) -> Iterator[Pkcs11Token]:
     with open_token(softhsm.module, token_label=EC_TOKEN) as token:
         yield token
-
-
-def verify(certificate_der: bytes | None, signature: bytes, data: bytes, hash_name: str, pss: bool = False,
-           prehashed: bool = False) -> None:
-    assert certificate_der is not None
-    public = x509.load_der_x509_certificate(certificate_der).public_key()
-    algorithm = HASH_CLASSES[hash_name]()
-    chosen: hashes.HashAlgorithm | utils.Prehashed = utils.Prehashed(algorithm) if prehashed else algorithm
-    if isinstance(public, rsa.RSAPublicKey):
-        pad = (
-            padding.PSS(padding.MGF1(algorithm), algorithm.digest_size) if pss else padding.PKCS1v15()
-        )
-        public.verify(signature, data, pad, chosen)
-    else:
-        assert isinstance(public, ec.EllipticCurvePublicKey)
-        assert len(signature) == 96, "P-384 raw r||s"
-        public.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(chosen))
 
 
 def test_is_a_token(rsa_token: Pkcs11Token) -> None:
@@ -80,21 +56,21 @@ def test_native_ckattr_ids_find_objects(softhsm: SoftHsm) -> None:
     with open_token(softhsm.module, token_label=NATIVE_ID_TOKEN) as token:
         assert token.read_certificates() == softhsm.tokens[NATIVE_ID_TOKEN].certificates
         signature = token.sign(DATA, key="signature", pin=USER_PIN)
-        verify(token.read_certificates().signature, signature, DATA, "sha384")
+        verify_signature(token.read_certificates().signature, signature, DATA, "sha384")
 
 
 @pytest.mark.parametrize("hash_name", sorted(HASH_CLASSES))
 def test_rsa_pkcs1_every_hash(rsa_token: Pkcs11Token, hash_name: str) -> None:
     rsa_token.verify_pin(USER_PIN)
     signature = rsa_token.sign(DATA, hash=hash_name)  # type: ignore[arg-type]
-    verify(rsa_token.read_certificates().authentication, signature, DATA, hash_name)
+    verify_signature(rsa_token.read_certificates().authentication, signature, DATA, hash_name)
 
 
 @pytest.mark.parametrize("hash_name", ["sha256", "sha384", "sha512"])
 def test_rsa_pkcs1_prehashed_uses_digestinfo(rsa_token: Pkcs11Token, hash_name: str) -> None:
     digest = hashlib.new(hash_name, DATA).digest()
     signature = rsa_token.sign(digest, hash=hash_name, prehashed=True, pin=USER_PIN)  # type: ignore[arg-type]
-    verify(rsa_token.read_certificates().authentication, signature, digest, hash_name, prehashed=True)
+    verify_signature(rsa_token.read_certificates().authentication, signature, digest, hash_name, prehashed=True)
 
 
 @pytest.mark.parametrize("prehashed", [False, True])
@@ -105,7 +81,7 @@ def test_rsa_pss(rsa_token: Pkcs11Token, hash_name: str, prehashed: bool) -> Non
     signature = rsa_token.sign(
         message, hash=hash_name, prehashed=prehashed, padding="pss"  # type: ignore[arg-type]
     )
-    verify(rsa_token.read_certificates().authentication, signature, message, hash_name, pss=True,
+    verify_signature(rsa_token.read_certificates().authentication, signature, message, hash_name, pss=True,
            prehashed=prehashed)
 
 
@@ -113,13 +89,13 @@ def test_rsa_pss_parameters_the_module_refuses(rsa_token: Pkcs11Token) -> None:
     rsa_token.verify_pin(USER_PIN)  # SoftHSM 2.6 has no SHA-3 in PSS parameters
     with pytest.raises(NotSupported):
         rsa_token.sign(DATA, hash="sha3_256", padding="pss")
-    verify(rsa_token.read_certificates().authentication, rsa_token.sign(DATA), DATA, "sha256")
+    verify_signature(rsa_token.read_certificates().authentication, rsa_token.sign(DATA), DATA, "sha256")
 
 
 def test_rsa_host_hashing_when_module_lacks_combined_mechanism(rsa_token: Pkcs11Token) -> None:
     assert PyKCS11.CKM_SHA3_256_RSA_PKCS not in rsa_token.mechanisms  # SoftHSM 2.6: host SHA3 + DigestInfo
     signature = rsa_token.sign(DATA, hash="sha3_256", pin=USER_PIN)
-    verify(rsa_token.read_certificates().authentication, signature, DATA, "sha3_256")
+    verify_signature(rsa_token.read_certificates().authentication, signature, DATA, "sha3_256")
 
 
 @pytest.mark.parametrize("hash_name", sorted(HASH_CLASSES))
@@ -129,20 +105,20 @@ def test_ecdsa_host_hashing(ec_token: Pkcs11Token, hash_name: str, key: str) -> 
     ec_token.verify_pin(USER_PIN)
     signature = ec_token.sign(DATA, key=key, hash=hash_name)  # type: ignore[arg-type]
     certificates = ec_token.read_certificates()
-    verify(getattr(certificates, key), signature, DATA, hash_name)
+    verify_signature(getattr(certificates, key), signature, DATA, hash_name)
 
 
 def test_ecdsa_default_hash_is_sha384(ec_token: Pkcs11Token) -> None:
     signature = ec_token.sign(DATA, pin=USER_PIN)
-    verify(ec_token.read_certificates().authentication, signature, DATA, "sha384")
+    verify_signature(ec_token.read_certificates().authentication, signature, DATA, "sha384")
     with pytest.raises(InvalidSignature):
-        verify(ec_token.read_certificates().authentication, signature, DATA, "sha256")
+        verify_signature(ec_token.read_certificates().authentication, signature, DATA, "sha256")
 
 
 def test_ecdsa_prehashed(ec_token: Pkcs11Token) -> None:
     digest = hashlib.sha384(DATA).digest()
     signature = ec_token.sign(digest, prehashed=True, pin=USER_PIN)
-    verify(ec_token.read_certificates().authentication, signature, digest, "sha384", prehashed=True)
+    verify_signature(ec_token.read_certificates().authentication, signature, digest, "sha384", prehashed=True)
 
 
 def test_ecdsa_refuses_pss(ec_token: Pkcs11Token) -> None:
@@ -157,7 +133,7 @@ def test_prehashed_digest_of_wrong_length(rsa_token: Pkcs11Token) -> None:
 
 def test_always_authenticate_key_uses_context_login(rsa_token: Pkcs11Token) -> None:
     signature = rsa_token.sign(DATA, key="signature", pin=USER_PIN)
-    verify(rsa_token.read_certificates().signature, signature, DATA, "sha256")
+    verify_signature(rsa_token.read_certificates().signature, signature, DATA, "sha256")
     # logged in, but this key wants the PIN for every signature
     with pytest.raises(SecurityStatusNotSatisfied):
         rsa_token.sign(DATA, key="signature")
@@ -307,7 +283,7 @@ def test_bytearray_pin(rsa_token: Pkcs11Token) -> None:
     pin = bytearray(USER_PIN.encode())
     rsa_token.verify_pin(pin)
     signature = rsa_token.sign(DATA, key="signature", pin=pin)
-    verify(rsa_token.read_certificates().signature, signature, DATA, "sha256")
+    verify_signature(rsa_token.read_certificates().signature, signature, DATA, "sha256")
     with pytest.raises(WrongPin):
         rsa_token.verify_pin(bytearray(b"0000"))
     rsa_token.verify_pin(pin)

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives import serialization
 
 from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
-from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
 from eidlib.token.protocol import CardCertificates, KeyName, Token
 from tests.pcsc_harness import PcscStack
@@ -24,6 +22,7 @@ from tests.pkcs11.cards import reset_card
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import SoftHsm
+from tests.support.signatures import verify_signature
 
 OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 PIN = "1234"
@@ -90,16 +89,6 @@ def token(request: pytest.FixtureRequest, source: Source) -> Iterator[Token]:
         yield opened
 
 
-def verify(certificate: bytes | None, signature: bytes, data: bytes) -> None:
-    assert certificate is not None
-    public = x509.load_der_x509_certificate(certificate).public_key()
-    if isinstance(public, rsa.RSAPublicKey):
-        public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-    else:
-        assert isinstance(public, ec.EllipticCurvePublicKey)
-        public.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(hashes.SHA384()))
-
-
 def token_reader(request: pytest.FixtureRequest) -> str:
     stack: PcscStack = request.getfixturevalue("pcsc_cards")
     return stack.reader_17
@@ -114,9 +103,9 @@ def test_token_surface(token: Token, source: Source, request: pytest.FixtureRequ
     certificates = token.read_certificates()
     assert isinstance(certificates, CardCertificates)
     assert certificates.authentication and certificates.signature and certificates.ca and certificates.root
-    verify(certificates.authentication, token.sign(DATA), DATA)
+    verify_signature(certificates.authentication, token.sign(DATA), DATA)
     if source.signature_key_usable:
-        verify(certificates.signature, token.sign(DATA, key="signature", pin=PIN), DATA)
+        verify_signature(certificates.signature, token.sign(DATA, key="signature", pin=PIN), DATA)
     else:
         with pytest.raises(NotSupported):
             token.sign(DATA, key="signature", pin=PIN)
