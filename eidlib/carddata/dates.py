@@ -6,23 +6,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from eidlib.belpic.months import MONTH_NUMBERS
 from eidlib.carddata.errors import CardDataError
-
-#: Month spellings on FR, NL and DE cards (spec §5.2), upper case, without the trailing dot.
-MONTHS: dict[str, int] = {
-    "JAN": 1, "JANV": 1,
-    "FEV": 2, "FÉV": 2, "FEB": 2,
-    "MARS": 3, "MAAR": 3, "MÄR": 3, "MAR": 3, "MRZ": 3,
-    "AVR": 4, "APR": 4,
-    "MAI": 5, "MEI": 5, "MAY": 5,
-    "JUIN": 6, "JUN": 6,
-    "JUIL": 7, "JUL": 7,
-    "AOUT": 8, "AOÛT": 8, "AUG": 8,
-    "SEPT": 9, "SEP": 9,
-    "OCT": 10, "OKT": 10,
-    "NOV": 11,
-    "DEC": 12, "DÉC": 12, "DEZ": 12,
-}  # fmt: skip
 
 _CARD_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 _BIRTH_DATE = re.compile(r"(\d{1,2})[ .]+([^\W\d_]+)[ .]*(\d{4})")
@@ -89,7 +74,7 @@ def parse_birth_date(text: str) -> PartialDate:
     cleaned = text.strip().upper()
     match = _BIRTH_DATE.fullmatch(cleaned)
     if match is not None:
-        month = MONTHS.get(match.group(2))
+        month = MONTH_NUMBERS.get(match.group(2))
         if month is None:
             raise CardDataError(f"unknown month in birth date {text!r}")
         return PartialDate(int(match.group(3)), month, int(match.group(1)))

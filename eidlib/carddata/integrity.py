@@ -16,12 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.belpic.der import der_length, trim_der
 from eidlib.belpic.errors import BelpicFormatError
+from eidlib.belpic.hashes import PHOTO_HASHES
 from eidlib.belpic.tlv import strip_padding
 from eidlib.carddata.address import Address
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 
-_PHOTO_HASHES: dict[int, str] = {20: "sha1", 32: "sha256", 48: "sha384"}
 #: RSA RRN keys signed with SHA-1 (old cards) or SHA-256 (CA4 era); larger hashes for safety.
 _RSA_HASHES: tuple[hashes.HashAlgorithm, ...] = (
     hashes.SHA256(), hashes.SHA1(), hashes.SHA384(), hashes.SHA512(),
@@ -113,9 +113,9 @@ def verify_integrity(
     photo_ok = False
     if photo is not None:
         expected = parsed_identity.photo_hash
-        if expected is None or len(expected) not in _PHOTO_HASHES:
+        if expected is None or len(expected) not in PHOTO_HASHES:
             raise IntegrityError("photo", "the identity file holds no usable photo hash")
-        if hashlib.new(_PHOTO_HASHES[len(expected)], photo).digest() != expected:
+        if PHOTO_HASHES[len(expected)].digest(photo) != expected:
             raise IntegrityError("photo", "the photo does not match the hash in the identity file")
         photo_ok = True
     key_ok = False

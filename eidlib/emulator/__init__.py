@@ -5,11 +5,11 @@ anything that takes an :class:`eidlib.apdu.Transport`; ``card.faults`` (:class:`
 simulates removal, a mute card, forced status words and damaged files.
 """
 
-from eidlib.emulator.card import APPLET_AID, ATR, IDFILES_AID, VirtualCard
+from eidlib.belpic.files import APPLET_AID, IDFILES_AID, PKCS15_AID
+from eidlib.emulator.card import ATR, VirtualCard
 from eidlib.emulator.errors import EmulatorError
 from eidlib.emulator.faults import Faults
 from eidlib.emulator.image import CardImage, Profile
-from eidlib.emulator.pkcs15 import PKCS15_AID
 from eidlib.emulator.transport import VirtualTransport
 
 __all__ = [

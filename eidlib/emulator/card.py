@@ -14,42 +14,40 @@ import os
 from collections.abc import Callable
 
 from eidlib.apdu.status import SW
-from eidlib.emulator.commands import CLA_ISO, CLA_PROPRIETARY, Ins
+from eidlib.belpic.atr import ATR_17, ATR_18
+from eidlib.belpic.card_data import AppletVersion, LifeCycle
+from eidlib.belpic.files import APPLET_AID, IDFILES_AID, PKCS15_AID, FileId
+from eidlib.belpic.ins import CARD_DATA_EXTENDED, CLA_ISO, CLA_PROPRIETARY, MSE_SET_DST, PSO_CDS, Ins
+from eidlib.belpic.keys import (
+    CHALLENGE_SIZES,
+    CHALLENGE_TAG,
+    MSE_ALGORITHM_TAG,
+    MSE_DATA_TAG,
+    MSE_KEY_TAG,
+    KeyReference,
+)
+from eidlib.belpic.pin import PIN_BLOCK_LENGTH, PIN_REFERENCE
+from eidlib.belpic.tlv import tlv_spans
 from eidlib.emulator.faults import Faults
-from eidlib.emulator.filesystem import DF_BELPIC, DF_ID, FileSystem, build_filesystem
+from eidlib.emulator.filesystem import FileSystem, build_filesystem
 from eidlib.emulator.image import CardImage, Profile
 from eidlib.emulator.persona import Persona
-from eidlib.emulator.pkcs15 import PKCS15_AID
-from eidlib.emulator.security import KeyRef, SecurityEnvironment, SecurityState
-from eidlib.emulator.signing import (
-    EC_HASH_LENGTHS,
-    INTERNAL_AUTH_LENGTHS,
-    RSA_ALGORITHMS,
-    EcSigner,
-    Signer,
-    signer_for,
-)
+from eidlib.emulator.security import SecurityEnvironment, SecurityState
+from eidlib.emulator.signing import EC_HASH_LENGTHS, RSA_ALGORITHMS, EcSigner, Signer, signer_for
 
-APPLET_AID = bytes.fromhex("A00000003029057000AD13100101FF")
-IDFILES_AID = bytes.fromhex("A000000177496446696C6573")
-ATR = {
-    "1.7": bytes.fromhex("3B9813400AA503010101AD1311"),
-    "1.8": bytes.fromhex("3B7F96000080318065B085040120120FFF829000"),
-}
-APPLET_VERSION = {"1.7": 0x17, "1.8": 0x18}
+ATR: dict[Profile, bytes] = {"1.7": ATR_17, "1.8": ATR_18}
+APPLET_VERSION: dict[Profile, AppletVersion] = {"1.7": AppletVersion.V17, "1.8": AppletVersion.V18}
 #: GET CARD DATA bytes 22..26: global OS version, applet interface version, PKCS#1 support,
 #: key exchange version (spec §3.7).
 _CARD_DATA_TAIL = {"1.7": bytes.fromhex("0003002101"), "1.8": bytes.fromhex("0001000002")}
 #: Bytes 16..20: component code, OS number, OS version, softmask number, softmask version.
 _DEFAULT_CHIP_INFO = bytes.fromhex("D000480101")
-LIFE_CYCLE_PERSONALISED = 0x0F
-LIFE_CYCLE_NOT_ISSUED = 0x07
 
 #: The commands a card whose applet is not activated still answers; the rest get 6D00.
 _PRE_ISSUANCE_INS = frozenset((Ins.SELECT, Ins.GET_RESPONSE, Ins.GET_CARD_DATA))
 
 _SHORT_LE_MAX = 256
-_TLV_FILES = frozenset((0x4031, 0x4033))
+_TLV_FILES = frozenset((FileId.IDENTITY, FileId.ADDRESS))
 
 
 def _sw(sw: int) -> bytes:
@@ -73,7 +71,7 @@ CLA_NOT_SUPPORTED_17 = _sw(SW.CLA_NOT_SUPPORTED_17)
 RECORD_NOT_FOUND = _sw(SW.RECORD_NOT_FOUND)
 RECORD_ON_NON_STRUCTURED_EF = _sw(SW.RECORD_ON_NON_STRUCTURED_EF)
 #: ISO "no precise diagnosis" for an internal failure of the emulator (never expected).
-TECHNICAL_PROBLEM = bytes.fromhex("6F00")
+TECHNICAL_PROBLEM = _sw(SW.TECHNICAL_PROBLEM)
 
 Data = memoryview
 Handler = Callable[[int, int, Data, "int | None"], bytes]
@@ -129,9 +127,9 @@ class VirtualCard:
         self.powered = False
         self._pending: bytes | None = None
         self._signers: dict[int, Signer] = {}
-        for ref, key in ((KeyRef.AUTHENTICATION, image.authentication_key),
-                         (KeyRef.NON_REPUDIATION, image.signature_key),
-                         (KeyRef.BASIC, image.basic_key)):
+        for ref, key in ((KeyReference.AUTHENTICATION, image.authentication_key),
+                         (KeyReference.NON_REPUDIATION, image.signature_key),
+                         (KeyReference.BASIC, image.basic_key)):
             if key is not None:
                 self._signers[ref] = signer_for(key)
         self._algorithms = RSA_ALGORITHMS if self.profile == "1.7" else frozenset(EC_HASH_LENGTHS)
@@ -267,9 +265,9 @@ class VirtualCard:
             if aid == APPLET_AID:
                 fs.reset()
             elif aid == PKCS15_AID:
-                fs.select_df(DF_BELPIC)
+                fs.select_df(FileId.DF_BELPIC)
             elif aid == IDFILES_AID:
-                fs.select_df(DF_ID)
+                fs.select_df(FileId.DF_ID)
             else:
                 return FILE_NOT_FOUND
             return OK
@@ -305,7 +303,7 @@ class VirtualCard:
         content = fs.current_content()
         if content is None:
             return NO_CURRENT_EF
-        if fs.current_df != DF_ID or fs.current_ef not in _TLV_FILES:
+        if fs.current_df != FileId.DF_ID or fs.current_ef not in _TLV_FILES:
             return RECORD_ON_NON_STRUCTURED_EF
         if p2 < p1:
             return RECORD_NOT_FOUND
@@ -345,22 +343,22 @@ class VirtualCard:
     def _verify(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         if p1 != 0x00:
             return INCORRECT_P1P2
-        if p2 != 0x01:
+        if p2 != PIN_REFERENCE:
             return REFERENCE_NOT_FOUND
         if not data:
             return _sw(self.security.status())
-        if len(data) != 8:
+        if len(data) != PIN_BLOCK_LENGTH:
             return WRONG_LENGTH
         return _sw(self.security.verify(data))
 
     def _change_reference_data(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         if p1 != 0x00:
             return INCORRECT_P1P2
-        if p2 != 0x01:
+        if p2 != PIN_REFERENCE:
             return REFERENCE_NOT_FOUND
-        if len(data) != 16:
+        if len(data) != 2 * PIN_BLOCK_LENGTH:
             return WRONG_LENGTH
-        return _sw(self.security.change(data[:8], data[8:]))
+        return _sw(self.security.change(data[:PIN_BLOCK_LENGTH], data[PIN_BLOCK_LENGTH:]))
 
     def _reset_retry_counter(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         # Only the municipality's administration role may unblock the PIN; a citizen never can.
@@ -377,11 +375,11 @@ class VirtualCard:
     def _mse_set(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         security = self.security
         security.se = None  # a failed MSE leaves no environment behind (fail closed)
-        if p1 != 0x41 or p2 != 0xB6:
+        if (p1, p2) != MSE_SET_DST:
             return WRONG_P1P2
         if len(data) != 5:
             return WRONG_LENGTH
-        if data[0] != 0x04 or data[1] != 0x80 or data[3] != 0x84:
+        if data[0] != MSE_DATA_TAG or data[1] != MSE_ALGORITHM_TAG or data[3] != MSE_KEY_TAG:
             return INCORRECT_DATA
         algorithm, key = data[2], data[4]
         if algorithm not in self._algorithms:
@@ -393,7 +391,7 @@ class VirtualCard:
 
     def _pso(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         security = self.security
-        if p1 != 0x9E or p2 != 0x9A:
+        if (p1, p2) != PSO_CDS:
             security.nonrep_credit = None
             return WRONG_P1P2
         sw = security.authorize_signature()
@@ -407,15 +405,16 @@ class VirtualCard:
         return _more_data(len(signature))
 
     def _internal_authenticate(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
-        signer = self._signers.get(KeyRef.BASIC)
-        if p2 != KeyRef.BASIC or signer is None:
+        signer = self._signers.get(KeyReference.BASIC)
+        if p2 != KeyReference.BASIC or signer is None:
             return REFERENCE_NOT_FOUND
+        length: int | None
         if isinstance(signer, EcSigner):
-            length = INTERNAL_AUTH_LENGTHS.get(p1)
+            length = CHALLENGE_SIZES.get(p1)
         else:
             # 1.7 (RSA basic key): RM17 gives no challenge sizes; anything PKCS#1 type 1 can pad.
             length = len(data) - 2 if 0 < len(data) - 2 <= signer.size - 11 else None
-        if length is None or len(data) != length + 2 or data[0] != 0x94 or data[1] != length:
+        if length is None or len(data) != length + 2 or data[0] != CHALLENGE_TAG or data[1] != length:
             return INCORRECT_DATA
         if not self.security.internal_auth_allowed():
             return CONDITIONS_NOT_SATISFIED
@@ -428,7 +427,7 @@ class VirtualCard:
 
     def _build_card_data(self) -> bytes:
         chip_info = self.image.extra.get("chip_info", _DEFAULT_CHIP_INFO)
-        life_cycle = LIFE_CYCLE_PERSONALISED if self.activated else LIFE_CYCLE_NOT_ISSUED
+        life_cycle = LifeCycle.PERSONALISED if self.activated else LifeCycle.NOT_ISSUED
         return (self.image.chip_serial + chip_info + bytes((APPLET_VERSION[self.profile],))
                 + _CARD_DATA_TAIL[self.profile] + bytes((life_cycle,)))
 
@@ -437,7 +436,7 @@ class VirtualCard:
             return WRONG_P1P2
         if p2 == 0x00:
             payload = self._card_data
-        elif p2 == 0x01 and self.profile == "1.8":
+        elif p2 == CARD_DATA_EXTENDED and self.profile == "1.8":
             payload = self._card_data + bytes((self.security.tries_left, 0xFF, 0xFF))
         else:
             return WRONG_P1P2
@@ -454,25 +453,5 @@ class VirtualCard:
 
 
 def _records(content: bytes, first: int, last: int) -> bytes:
-    """The TLV records of an ID/address file whose tags lie in ``first..last`` (Fedict lengths)."""
-    out = bytearray()
-    position, size = 0, len(content)
-    while position < size:
-        tag = content[position]
-        if tag == 0 and position:
-            break  # zero padding at the end of the file
-        start = position
-        position += 1
-        length = 0
-        while position < size and content[position] == 0xFF:
-            length += 0xFF
-            position += 1
-        if position >= size:
-            break
-        length += content[position]
-        position += 1 + length
-        if position > size:
-            break
-        if first <= tag <= last:
-            out += content[start:position]
-    return bytes(out)
+    """The TLV records of an ID/address file whose tags lie in ``first..last``, as raw bytes."""
+    return b"".join(content[start:end] for tag, start, end in tlv_spans(content) if first <= tag <= last)

@@ -11,18 +11,15 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from eidlib.belpic.files import EMPTY_CERT_SIZE, FileId
 from eidlib.emulator import pkcs15
 from eidlib.emulator.errors import EmulatorError
 from eidlib.emulator.image import CardImage, PrivateKey
 
-MF = 0x3F00
-DF_BELPIC = 0xDF00
-DF_ID = 0xDF01
-EF_DIR = 0x2F00
+MF = FileId.MF
+DF_BELPIC = FileId.DF_BELPIC
+DF_ID = FileId.DF_ID
 DFS = frozenset((DF_BELPIC, DF_ID))
-
-#: Zero bytes in a certificate EF that holds no certificate (CC4 §8 for 1.7, CC54 §8 for 1.8).
-EMPTY_CERT_SIZE = {"1.7": 1300, "1.8": 2500}
 #: Default perso-version bytes of TokenInfo: graphical, electrical, electrical interface, RFU.
 DEFAULT_PERSO_VERSIONS = {"1.7": bytes.fromhex("02030100"), "1.8": bytes.fromhex("02040100")}
 _DER_CERT_HEADER = b"\x30\x82"
@@ -98,7 +95,8 @@ class FileSystem:
         fids = [int.from_bytes(path[i : i + 2], "big") for i in range(0, len(path), 2)]
         if fids and fids[0] == MF:
             fids = fids[1:]
-        df, ef = MF, None
+        df: int = MF
+        ef: int | None = None
         for position, fid in enumerate(fids):
             last = position == len(fids) - 1
             if df == MF and fid in DFS:
@@ -141,7 +139,7 @@ class FileSystem:
 
 def build_filesystem(image: CardImage) -> FileSystem:
     """Lay out the BELPIC tree from a card image, deriving EF(DIR) and the PKCS#15 files."""
-    tree: dict[int, dict[int, bytes]] = {MF: {EF_DIR: pkcs15.ef_dir()}, DF_BELPIC: {}, DF_ID: {}}
+    tree: dict[int, dict[int, bytes]] = {MF: {FileId.DIR: pkcs15.ef_dir()}, DF_BELPIC: {}, DF_ID: {}}
     for path, data in image.files.items():
         df, fid = parse_image_path(path)
         if df == MF and fid in DFS:
@@ -150,7 +148,7 @@ def build_filesystem(image: CardImage) -> FileSystem:
     empty_cert = bytes(EMPTY_CERT_SIZE[image.profile])
     for entry in pkcs15.CDF_ENTRIES:
         tree[DF_BELPIC].setdefault(entry.fid, empty_cert)
-    tree[DF_BELPIC].setdefault(pkcs15.EF_CERT_RRN, empty_cert)
+    tree[DF_BELPIC].setdefault(FileId.RRN_CERTIFICATE, empty_cert)
 
     keys = [entry for entry, key in ((pkcs15.AUTH_KEY, image.authentication_key),
                                       (pkcs15.SIGN_KEY, image.signature_key)) if key is not None]
@@ -158,10 +156,10 @@ def build_filesystem(image: CardImage) -> FileSystem:
     certs = [entry for entry in pkcs15.CDF_ENTRIES if holds_certificate(tree[DF_BELPIC][entry.fid])]
     perso = image.extra.get("perso_versions", DEFAULT_PERSO_VERSIONS[image.profile])
     tree[DF_BELPIC].update({
-        pkcs15.EF_ODF: pkcs15.odf(),
-        pkcs15.EF_TOKENINFO: pkcs15.token_info(image.chip_serial, perso),
-        pkcs15.EF_AODF: pkcs15.aodf(),
-        pkcs15.EF_PRKDF: pkcs15.prkdf(image.profile, keys, bits),
-        pkcs15.EF_CDF: pkcs15.cdf(image.profile, certs),
+        FileId.ODF: pkcs15.odf(),
+        FileId.TOKEN_INFO: pkcs15.token_info(image.chip_serial, perso),
+        FileId.AODF: pkcs15.aodf(),
+        FileId.PRKDF: pkcs15.prkdf(image.profile, keys, bits),
+        FileId.CDF: pkcs15.cdf(image.profile, certs),
     })
     return FileSystem(tree)

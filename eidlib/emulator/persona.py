@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from eidlib.belpic.codes import DocumentType, SpecialStatus
+from eidlib.belpic.months import MONTHS
 from eidlib.errors import EidError
 
 
@@ -51,13 +52,6 @@ class CardLanguage(str, Enum):
 BELGIAN_DOCUMENTS = frozenset(
     {DocumentType.BELGIAN_CITIZEN, DocumentType.KIDS_CARD, DocumentType.BOOTSTRAP_CARD, DocumentType.HABILITATION_CARD}
 )
-
-#: Birth month abbreviations per card language (IDA5 §3).
-MONTHS: Mapping[CardLanguage, tuple[str, ...]] = {
-    CardLanguage.FR: ("JAN", "FEV", "MARS", "AVR", "MAI", "JUIN", "JUIL", "AOUT", "SEPT", "OCT", "NOV", "DEC"),
-    CardLanguage.NL: ("JAN", "FEB", "MAAR", "APR", "MEI", "JUN", "JUL", "AUG", "SEP", "OKT", "NOV", "DEC"),
-    CardLanguage.DE: ("JAN", "FEB", "MÄR", "APR", "MAI", "JUN", "JUL", "AUG", "SEP", "OKT", "NOV", "DEZ"),
-}
 
 #: The letter of tag 0x0D per language: M for men; F (FR), V (NL), W (DE) for women.
 SEX_LETTERS: Mapping[CardLanguage, Mapping[Sex, str]] = {
@@ -137,7 +131,7 @@ def format_birth_date(birth: dt.date | int, language: CardLanguage) -> str:
     """Tag 0x0C text: ``DD MMM YYYY`` (NL/FR), ``DD.MMM. YYYY`` (DE), or the bare year."""
     if isinstance(birth, int):
         return f"{birth:04d}"
-    month = MONTHS[language][birth.month - 1]
+    month = MONTHS[language.value][birth.month - 1]
     if language is CardLanguage.DE:
         return f"{birth.day:02d}.{month}. {birth.year:04d}"
     return f"{birth.day:02d} {month} {birth.year:04d}"

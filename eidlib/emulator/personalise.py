@@ -19,7 +19,6 @@ key, deterministic ECDSA P-384 with SHA-384, DER-encoded and zero-padded to
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -28,40 +27,28 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from eidlib.belpic.files import (
+    ADDRESS_FILE_SIZE,
+    BASIC_KEY_FILE_SIZE,
+    CERT_PADDING,
+    EMPTY_CERT_SIZE,
+    SIGNATURE_FILE_SIZE,
+    CardFile,
+)
+from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.belpic.tags import AddressTag, IdentityTag
+from eidlib.belpic.tlv import TlvEncodeError, TlvValue, encode_tlv, pad
 from eidlib.emulator.image import CardImage, PrivateKey, Profile
 from eidlib.emulator.persona import Persona, card_date
 from eidlib.emulator.pki import DEFAULT_SEED, TestPki
-from eidlib.emulator.tlv import TlvValue, encode_tlv, pad
 from eidlib.errors import EidError
+from eidlib.token.errors import PinFormatError
+from eidlib.token.pin import check_pin
 
-PATH_IDENTITY = "3F00DF014031"
-PATH_IDENTITY_SIGNATURE = "3F00DF014032"
-PATH_ADDRESS = "3F00DF014033"
-PATH_ADDRESS_SIGNATURE = "3F00DF014034"
-PATH_PHOTO = "3F00DF014035"
-PATH_BASIC_PUBLIC_KEY = "3F00DF014040"
-PATH_CERT_AUTHENTICATION = "3F00DF005038"
-PATH_CERT_SIGNATURE = "3F00DF005039"
-PATH_CERT_CA = "3F00DF00503A"
-PATH_CERT_ROOT = "3F00DF00503B"
-PATH_CERT_RRN = "3F00DF00503C"
-
-#: Size of EF(ID#Address): 121 bytes, as on the specimen dumps.
-ADDRESS_FILE_SIZE = 121
-#: Size of EF(SGN#ID) / EF(SGN#Address) (RSA-2048 signature, or padded DER ECDSA).
-SIGNATURE_FILE_SIZE = 256
-#: Size of EF(PuK#1) on 1.8: DER SubjectPublicKeyInfo of a P-384 key.
-BASIC_KEY_FILE_SIZE = 120
-#: Zeros after a certificate, and the size of an empty certificate EF (CC4 §8, CC54 §8).
-CERT_PADDING: Mapping[Profile, int] = {"1.7": 50, "1.8": 1100}
-EMPTY_CERT_FILE_SIZE: Mapping[Profile, int] = {"1.7": 1300, "1.8": 2500}
 #: Hash of the photo in identity tag 0x11 per generation.
-PHOTO_HASH: Mapping[Profile, str] = {"1.7": "sha256", "1.8": "sha384"}
+PHOTO_HASH: Mapping[Profile, HashAlgorithm] = {"1.7": HashAlgorithm.SHA256, "1.8": HashAlgorithm.SHA384}
 #: Largest photo accepted (real photos are about 3 KB).
 MAX_PHOTO_SIZE = 65535
-
-_PIN = re.compile(r"[0-9]{4,12}")
 
 
 class PersonaliseError(EidError):
@@ -150,8 +137,10 @@ def address_file(persona: Persona) -> bytes:
         AddressTag.ZIP: address.zip_code,
         AddressTag.MUNICIPALITY: address.municipality,
     }
-    body = encode_tlv(fields)
-    return pad(body, ADDRESS_FILE_SIZE)
+    try:
+        return pad(encode_tlv(fields), ADDRESS_FILE_SIZE)
+    except TlvEncodeError as exc:
+        raise PersonaliseError(f"the address does not fit its file: {exc}") from exc
 
 
 def rrn_signature_file(rrn_key: PrivateKey, data: bytes) -> bytes:
@@ -166,7 +155,7 @@ def rrn_signature_file(rrn_key: PrivateKey, data: bytes) -> bytes:
 def certificate_file(certificate: x509.Certificate | None, profile: Profile) -> bytes:
     """A certificate EF: DER plus the generation's zero padding, or all zeros when absent."""
     if certificate is None:
-        return bytes(EMPTY_CERT_FILE_SIZE[profile])
+        return bytes(EMPTY_CERT_SIZE[profile])
     return certificate.public_bytes(serialization.Encoding.DER) + bytes(CERT_PADDING[profile])
 
 
@@ -195,8 +184,10 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
     """
     if profile not in ("1.7", "1.8"):
         raise PersonaliseError(f"unknown card profile {profile!r} (expected '1.7' or '1.8')")
-    if not isinstance(pin, str) or _PIN.fullmatch(pin) is None:
-        raise PersonaliseError("the PIN must be 4 to 12 digits")
+    try:
+        check_pin(pin)
+    except PinFormatError:
+        raise PersonaliseError("the PIN must be 4 to 12 digits") from None
     if persona is None:
         persona = Persona.default_kid() if kids else Persona.default()
     if pki is None:
@@ -210,25 +201,30 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
     basic_key: PrivateKey = pki.card_key(persona, "basic", profile)
     basic_key_hash: bytes | None = None
     if isinstance(basic_key, ec.EllipticCurvePrivateKey):
-        files[PATH_BASIC_PUBLIC_KEY] = basic_key_file(basic_key)
-        basic_key_hash = hashlib.sha384(files[PATH_BASIC_PUBLIC_KEY]).digest()
+        files[CardFile.BASIC_PUBLIC_KEY.value] = basic_key_file(basic_key)
+        basic_key_hash = HashAlgorithm.SHA384.digest(files[CardFile.BASIC_PUBLIC_KEY.value])
 
-    photo_hash = hashlib.new(PHOTO_HASH[profile], photo).digest()
-    identity = encode_tlv(identity_fields(persona, chip_serial, photo_hash, basic_key_hash))
+    photo_hash = PHOTO_HASH[profile].digest(photo)
+    try:
+        identity = encode_tlv(identity_fields(persona, chip_serial, photo_hash, basic_key_hash))
+    except TlvEncodeError as exc:
+        raise PersonaliseError(f"the identity cannot be encoded: {exc}") from exc
     identity_signature = rrn_signature_file(pki.rrn.private_key, identity)
     address = address_file(persona)
     address_signature = rrn_signature_file(pki.rrn.private_key, address.rstrip(b"\x00") + identity_signature)
 
-    files[PATH_IDENTITY] = identity
-    files[PATH_IDENTITY_SIGNATURE] = identity_signature
-    files[PATH_ADDRESS] = address
-    files[PATH_ADDRESS_SIGNATURE] = address_signature
-    files[PATH_PHOTO] = photo
-    files[PATH_CERT_AUTHENTICATION] = certificate_file(issued.auth_cert, profile)
-    files[PATH_CERT_SIGNATURE] = certificate_file(None if kids else issued.sign_cert, profile)
-    files[PATH_CERT_CA] = certificate_file(pki.citizen_ca.certificate, profile)
-    files[PATH_CERT_ROOT] = certificate_file(pki.root.certificate, profile)
-    files[PATH_CERT_RRN] = certificate_file(pki.rrn.certificate, profile)
+    files.update({
+        CardFile.IDENTITY.value: identity,
+        CardFile.IDENTITY_SIGNATURE.value: identity_signature,
+        CardFile.ADDRESS.value: address,
+        CardFile.ADDRESS_SIGNATURE.value: address_signature,
+        CardFile.PHOTO.value: photo,
+        CardFile.AUTHENTICATION_CERTIFICATE.value: certificate_file(issued.auth_cert, profile),
+        CardFile.SIGNATURE_CERTIFICATE.value: certificate_file(None if kids else issued.sign_cert, profile),
+        CardFile.CA_CERTIFICATE.value: certificate_file(pki.citizen_ca.certificate, profile),
+        CardFile.ROOT_CERTIFICATE.value: certificate_file(pki.root.certificate, profile),
+        CardFile.RRN_CERTIFICATE.value: certificate_file(pki.rrn.certificate, profile),
+    })
 
     return CardImage(
         profile=profile,

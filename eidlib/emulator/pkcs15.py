@@ -10,28 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from eidlib.belpic.files import CDF_FILE_SIZE, PKCS15_AID, FileId
+from eidlib.belpic.files import DF_BELPIC as DF_BELPIC_PATH
+from eidlib.belpic.keys import KeyReference
+from eidlib.belpic.pin import MIN_PIN_LENGTH, PIN_BLOCK_LENGTH, PIN_REFERENCE
 from eidlib.emulator.errors import EmulatorError
 from eidlib.emulator.image import Profile
 
-#: DF(BELPIC), the PKCS#15 application, as an absolute path.
-DF_BELPIC_PATH = bytes.fromhex("3F00DF00")
-PKCS15_AID = bytes.fromhex("A000000177504B43532D3135")
 #: OID 2.16.56.2 (Belgian government) in EF(DIR)'s discretionary data.
 _DIR_OID = bytes.fromhex("0603603802")
-
-EF_ODF = 0x5031
-EF_TOKENINFO = 0x5032
-EF_AODF = 0x5034
-EF_PRKDF = 0x5035
-EF_CDF = 0x5037
-EF_CERT_AUTH = 0x5038
-EF_CERT_SIGN = 0x5039
-EF_CERT_CA = 0x503A
-EF_CERT_ROOT = 0x503B
-EF_CERT_RRN = 0x503C
-
-#: EF(CDF) has a fixed size on the card; unused space is zeros (CC4 §6.5).
-CDF_FILE_SIZE = 0xD0
 
 # Common-object flags: private|modifiable on every 1.7 object, modifiable only on 1.8 certificates.
 _FLAGS_PRIVATE_MODIFIABLE = bytes.fromhex("06C0")
@@ -89,12 +76,12 @@ class CertEntry:
     authority: bool
 
 
-AUTH_KEY = KeyEntry("Authentication", 0x02, 0x82, non_repudiation=False)
-SIGN_KEY = KeyEntry("Signature", 0x03, 0x83, non_repudiation=True)
-AUTH_CERT = CertEntry("Authentication", 0x02, EF_CERT_AUTH, authority=False)
-SIGN_CERT = CertEntry("Signature", 0x03, EF_CERT_SIGN, authority=False)
-CA_CERT = CertEntry("CA", 0x04, EF_CERT_CA, authority=True)
-ROOT_CERT = CertEntry("Root", 0x06, EF_CERT_ROOT, authority=True)
+AUTH_KEY = KeyEntry("Authentication", 0x02, KeyReference.AUTHENTICATION, non_repudiation=False)
+SIGN_KEY = KeyEntry("Signature", 0x03, KeyReference.NON_REPUDIATION, non_repudiation=True)
+AUTH_CERT = CertEntry("Authentication", 0x02, FileId.AUTHENTICATION_CERTIFICATE, authority=False)
+SIGN_CERT = CertEntry("Signature", 0x03, FileId.SIGNATURE_CERTIFICATE, authority=False)
+CA_CERT = CertEntry("CA", 0x04, FileId.CA_CERTIFICATE, authority=True)
+ROOT_CERT = CertEntry("Root", 0x06, FileId.ROOT_CERTIFICATE, authority=True)
 #: The CDF entries in file order; the RRN certificate (503C) is not in the CDF.
 CDF_ENTRIES = (AUTH_CERT, SIGN_CERT, CA_CERT, ROOT_CERT)
 
@@ -109,7 +96,7 @@ def ef_dir() -> bytes:
 
 def odf() -> bytes:
     """EF(ODF) 5031: where the PrKDF, CDF and AODF are (36 bytes, both profiles)."""
-    entries = ((0xA0, EF_PRKDF), (0xA4, EF_CDF), (0xA8, EF_AODF))
+    entries = ((0xA0, FileId.PRKDF), (0xA4, FileId.CDF), (0xA8, FileId.AODF))
     return b"".join(tlv(tag, _path(DF_BELPIC_PATH + fid.to_bytes(2, "big"))) for tag, fid in entries)
 
 
@@ -133,9 +120,9 @@ def aodf() -> bytes:
     pin_attributes = _seq(
         tlv(0x03, bytes.fromhex("020C")),  # pinFlags: initialized, needs-padding
         tlv(0x0A, b"\x00"),  # pinType bcd
-        _integer(4),  # minLength
-        _integer(8),  # storedLength
-        tlv(0x80, b"\x01"),  # pinReference
+        _integer(MIN_PIN_LENGTH),  # minLength
+        _integer(PIN_BLOCK_LENGTH),  # storedLength
+        tlv(0x80, bytes((PIN_REFERENCE,))),  # pinReference
         tlv(0x04, b"\xff"),  # padChar
         _path(DF_BELPIC_PATH[:2]),
     )

@@ -21,30 +21,21 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from enum import IntEnum
 
-from eidlib.apdu.status import SW
-from eidlib.emulator.commands import Ins
+from eidlib.apdu.status import SW, counter_status
+from eidlib.belpic.ins import Ins
+from eidlib.belpic.keys import KeyReference
+from eidlib.belpic.pin import PIN_TRIES, encode_pin_block, is_valid_pin_block
 from eidlib.emulator.errors import EmulatorError
 
-PIN_TRIES = 3
-PIN_BLOCK_LENGTH = 8
-MIN_PIN_DIGITS = 4
-MAX_PIN_DIGITS = 12
+__all__ = ["PIN_TRIES", "SecurityEnvironment", "SecurityState", "is_valid_pin_block", "pin_block"]
+
 #: INTERNAL AUTHENTICATE is blocked after this many uses until a successful VERIFY (RM18 §5.2).
 INTERNAL_AUTH_LIMIT = 5000
 
 #: Commands that void a pending non-repudiation verify when they come between VERIFY and PSO.
 _VOIDING_INS = frozenset((Ins.VERIFY, Ins.CHANGE_REFERENCE_DATA, Ins.MSE, Ins.LOG_OFF,
                           Ins.INTERNAL_AUTHENTICATE))
-
-
-class KeyRef(IntEnum):
-    """Key references of the BELPIC applet (spec §2.4)."""
-
-    BASIC = 0x81
-    AUTHENTICATION = 0x82
-    NON_REPUDIATION = 0x83
 
 
 @dataclass(frozen=True)
@@ -55,33 +46,12 @@ class SecurityEnvironment:
     key: int
 
 
-def is_valid_pin_block(block: bytes | bytearray | memoryview) -> bool:
-    """True for an 8-byte ISO 9564 format-2 block: ``2L`` then L BCD digits (4..12), ``F`` filler."""
-    if len(block) != PIN_BLOCK_LENGTH or block[0] >> 4 != 0x2:
-        return False
-    digits = block[0] & 0x0F
-    if not MIN_PIN_DIGITS <= digits <= MAX_PIN_DIGITS:
-        return False
-    for position in range(2, 2 * PIN_BLOCK_LENGTH):
-        nibble = block[position // 2] >> 4 if position % 2 == 0 else block[position // 2] & 0x0F
-        if position < 2 + digits:
-            if nibble > 9:
-                return False
-        elif nibble != 0xF:
-            return False
-    return True
-
-
 def pin_block(pin: str) -> bytearray:
-    """The format-2 block of a PIN of 4 to 12 digits (the caller wipes it)."""
-    if not (pin.isascii() and pin.isdigit() and MIN_PIN_DIGITS <= len(pin) <= MAX_PIN_DIGITS):
-        raise EmulatorError("the card PIN must be 4 to 12 decimal digits")
-    nibbles = bytearray((0x2, len(pin)))
-    nibbles.extend(ord(c) - 0x30 for c in pin)
-    nibbles.extend([0xF] * (2 * PIN_BLOCK_LENGTH - len(nibbles)))
-    block = bytearray(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, len(nibbles), 2))
-    nibbles[:] = bytes(len(nibbles))
-    return block
+    """The format-2 block of the card's PIN (the caller wipes it); :class:`EmulatorError` if malformed."""
+    try:
+        return encode_pin_block(pin)
+    except ValueError:
+        raise EmulatorError("the card PIN must be 4 to 12 decimal digits") from None
 
 
 class SecurityState:
@@ -136,7 +106,7 @@ class SecurityState:
     def _grant(self) -> None:
         self.tries_left = self.max_tries
         self.internal_auth_count = 0
-        if self.se is not None and self.se.key == KeyRef.NON_REPUDIATION:
+        if self.se is not None and self.se.key == KeyReference.NON_REPUDIATION:
             self.nonrep_credit = self.nonrep_gap
         else:
             self.auth_granted = True
@@ -144,7 +114,7 @@ class SecurityState:
     def _wrong_pin(self) -> int:
         self.tries_left -= 1
         self.clear_rights()
-        return 0x63C0 | self.tries_left
+        return counter_status(self.tries_left)
 
     def status(self) -> int:
         """VERIFY with Lc=0: 9000 when verified, 63Cx when not, 6983 when blocked; never a penalty."""
@@ -152,7 +122,7 @@ class SecurityState:
             return SW.AUTH_METHOD_BLOCKED
         if self.auth_granted:
             return SW.OK
-        return 0x63C0 | self.tries_left
+        return counter_status(self.tries_left)
 
     def verify(self, block: bytes | bytearray | memoryview) -> int:
         """VERIFY with a PIN block; returns the status word."""
@@ -180,10 +150,10 @@ class SecurityState:
     def authorize_signature(self) -> int:
         """May PSO:CDS run now? Consumes a pending non-repudiation verify; returns 9000 or the SW."""
         se = self.se
-        if se is None or se.key == KeyRef.BASIC:
+        if se is None or se.key == KeyReference.BASIC:
             self.nonrep_credit = None
             return SW.CONDITIONS_NOT_SATISFIED
-        if se.key == KeyRef.AUTHENTICATION:
+        if se.key == KeyReference.AUTHENTICATION:
             self.nonrep_credit = None
             return SW.OK if self.auth_granted else SW.SECURITY_STATUS_NOT_SATISFIED
         granted = self.nonrep_credit is not None

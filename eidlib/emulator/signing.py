@@ -16,49 +16,34 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from eidlib.apdu.status import SW
-from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
+from eidlib.belpic.hashes import HashAlgorithm
+from eidlib.belpic.keys import ECDSA, ECDSA_ANY_HASH_SIZES, RSA_PKCS1_BARE, RSA_PSS, EcdsaAlgorithm, RsaAlgorithm
 from eidlib.emulator.errors import EmulatorError
 
 Result = tuple[int, bytes]
 _REFUSED_LENGTH: Result = (SW.WRONG_LENGTH, b"")
 
-#: RSA algorithm references of applet 1.7 (RM17 §6.2 table 11).
-RSA_PKCS1 = 0x01
-RSA_PKCS1_SHA1 = 0x02
-RSA_PKCS1_MD5 = 0x04
-RSA_PKCS1_SHA256 = 0x08
-RSA_PSS_SHA1 = 0x10
-RSA_PSS_SHA256 = 0x20
-RSA_ALGORITHMS = frozenset((RSA_PKCS1, RSA_PKCS1_SHA1, RSA_PKCS1_MD5, RSA_PKCS1_SHA256, RSA_PSS_SHA1,
-                            RSA_PSS_SHA256))
+RSA_ALGORITHMS = frozenset(RsaAlgorithm)
 
-#: ECDSA algorithm references of applet 1.8 (RM18 §6.3 table 14) → accepted hash lengths.
+#: ECDSA algorithm reference → accepted hash lengths.
 EC_HASH_LENGTHS: dict[int, frozenset[int]] = {
-    0x01: frozenset((32,)),  # SHA-256
-    0x02: frozenset((48,)),  # SHA-384
-    0x04: frozenset((64,)),  # SHA-512
-    0x08: frozenset((32,)),  # SHA3-256
-    0x10: frozenset((48,)),  # SHA3-384
-    0x20: frozenset((64,)),  # SHA3-512
-    0x40: frozenset((20, 28, 32, 48, 64)),  # hash not specified
+    **{ref: frozenset((hash_algorithm.digest_size,)) for hash_algorithm, ref in ECDSA.items()},
+    EcdsaAlgorithm.ANY_HASH: ECDSA_ANY_HASH_SIZES,
 }
-#: INTERNAL AUTHENTICATE P1 → challenge length (RM18 §6.11).
-INTERNAL_AUTH_LENGTHS = {0x01: 32, 0x02: 48, 0x04: 64}
 
 # ECDSA only looks at the digest bytes, so any hash of the right size describes them.
 _ECDSA_BY_LENGTH: dict[int, ec.ECDSA] = {
-    hash_algorithm.digest_size: ec.ECDSA(utils.Prehashed(hash_algorithm))
-    for hash_algorithm in (hashes.SHA1(), hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())
+    h.digest_size: ec.ECDSA(utils.Prehashed(h.algorithm()))
+    for h in (HashAlgorithm.SHA1, HashAlgorithm.SHA224, HashAlgorithm.SHA256, HashAlgorithm.SHA384,
+              HashAlgorithm.SHA512)
 }
-_PKCS1_HASHES = {RSA_PKCS1_SHA1: hashes.SHA1(), RSA_PKCS1_MD5: hashes.MD5(), RSA_PKCS1_SHA256: hashes.SHA256()}
-_PSS_HASHES = {RSA_PSS_SHA1: hashes.SHA1(), RSA_PSS_SHA256: hashes.SHA256()}
+_PKCS1_HASHES: dict[int, hashes.HashAlgorithm] = {ref: h.algorithm() for h, ref in RSA_PKCS1_BARE.items()}
+_PSS_HASHES: dict[int, hashes.HashAlgorithm] = {ref: h.algorithm() for h, ref in RSA_PSS.items()}
 #: DigestInfo prefixes (spec §3.5): an algorithm-01 request carrying one is signed through the library.
-_DIGEST_INFO_PREFIXES: dict[bytes, hashes.HashAlgorithm] = {
-    DIGEST_INFO_PREFIXES[name]: algorithm
-    for name, algorithm in (
-        ("md5", hashes.MD5()), ("sha1", hashes.SHA1()), ("sha224", hashes.SHA224()),
-        ("sha256", hashes.SHA256()), ("sha384", hashes.SHA384()), ("sha512", hashes.SHA512()),
-    )
+_DIGEST_INFO_PREFIXES: dict[bytes, HashAlgorithm] = {
+    h.digest_info: h
+    for h in (HashAlgorithm.MD5, HashAlgorithm.SHA1, HashAlgorithm.SHA224, HashAlgorithm.SHA256,
+              HashAlgorithm.SHA384, HashAlgorithm.SHA512)
 }
 #: PKCS#1 v1.5 type-1 padding needs at least 11 bytes: 00 01, eight FF, 00.
 _PKCS1_OVERHEAD = 11
@@ -74,7 +59,7 @@ class RsaSigner:
 
     def sign(self, algorithm: int, data: bytes) -> Result:
         """PSO:CDS with an RSA algorithm reference."""
-        if algorithm == RSA_PKCS1:
+        if algorithm == RsaAlgorithm.PKCS1:
             return self._sign_padded(data)
         pkcs1_hash = _PKCS1_HASHES.get(algorithm)
         if pkcs1_hash is not None:
@@ -92,10 +77,11 @@ class RsaSigner:
     def _sign_padded(self, data: bytes) -> Result:
         if not data or len(data) > self.size - _PKCS1_OVERHEAD:
             return _REFUSED_LENGTH
-        for prefix, algorithm in _DIGEST_INFO_PREFIXES.items():
-            if data.startswith(prefix) and len(data) == len(prefix) + algorithm.digest_size:
+        for prefix, hash_algorithm in _DIGEST_INFO_PREFIXES.items():
+            if data.startswith(prefix) and len(data) == len(prefix) + hash_algorithm.digest_size:
                 # The same bytes as the raw path below, computed by OpenSSL (faster).
-                return SW.OK, self.key.sign(data[len(prefix):], padding.PKCS1v15(), utils.Prehashed(algorithm))
+                prehashed = utils.Prehashed(hash_algorithm.algorithm())
+                return SW.OK, self.key.sign(data[len(prefix):], padding.PKCS1v15(), prehashed)
         return SW.OK, self.raw_pkcs1(data)
 
     def authenticate(self, challenge: bytes) -> bytes:

@@ -10,6 +10,7 @@ from asn1crypto import parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eidlib.belpic.files import CDF_FILE_SIZE, FileId
 from eidlib.emulator import pkcs15
 from eidlib.emulator.card import VirtualCard
 from eidlib.emulator.errors import EmulatorError
@@ -94,7 +95,7 @@ def test_card_carries_ef_dir_in_mf(card: VirtualCard) -> None:
 
 
 def test_token_info_layout(card: VirtualCard) -> None:
-    data = card_file(card, pkcs15.EF_TOKENINFO)
+    data = card_file(card, FileId.TOKEN_INFO)
     assert data[:2] == b"\x30\x27" and len(data) == 41
     seq = decode_all(data)[0]
     version, serial, label, flags, versions = children(seq)
@@ -116,13 +117,13 @@ def test_token_info_rejects_bad_serial() -> None:
 
 def test_prkdf_17_matches_spec_bytes() -> None:
     card = VirtualCard(image=make_image("1.7"))
-    assert card_file(card, pkcs15.EF_PRKDF) == SPEC_PRKDF_17_AUTH + SPEC_PRKDF_17_SIGN
+    assert card_file(card, FileId.PRKDF) == SPEC_PRKDF_17_AUTH + SPEC_PRKDF_17_SIGN
     assert len(SPEC_PRKDF_17_AUTH + SPEC_PRKDF_17_SIGN) == 119
 
 
 def test_prkdf_18_is_ec_keys_of_384_bits() -> None:
     card = VirtualCard(image=make_image("1.8"))
-    entries = decode_all(card_file(card, pkcs15.EF_PRKDF))
+    entries = decode_all(card_file(card, FileId.PRKDF))
     assert [(e.class_, e.tag) for e in entries] == [(2, 0), (2, 0)]  # privateECKey [0]
     assert [len(e.contents) for e in entries] == [0x3A, 0x39]
     for entry, (key_id, key_ref) in zip(entries, [(2, 0x82), (3, 0x83)], strict=True):
@@ -138,15 +139,15 @@ def test_prkdf_18_is_ec_keys_of_384_bits() -> None:
 
 def test_cdf_17_matches_spec_bytes_and_padding() -> None:
     card = VirtualCard(image=make_image("1.7"))
-    data = card_file(card, pkcs15.EF_CDF)
+    data = card_file(card, FileId.CDF)
     body = b"".join(SPEC_CDF_17)
     assert data[: len(body)] == body
-    assert len(data) == pkcs15.CDF_FILE_SIZE and not any(data[len(body):])
+    assert len(data) == CDF_FILE_SIZE and not any(data[len(body):])
 
 
 def test_cdf_18_entries() -> None:
     card = VirtualCard(image=make_image("1.8"))
-    entries = decode_all(card_file(card, pkcs15.EF_CDF))
+    entries = decode_all(card_file(card, FileId.CDF))
     labels = []
     for entry, fid, authority in zip(entries, (0x5038, 0x5039, 0x503A, 0x503B),
                                      (False, False, True, True), strict=True):
@@ -165,17 +166,17 @@ def test_cdf_18_entries() -> None:
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
 def test_kids_card_shrinks_cdf_and_prkdf(profile: str) -> None:
     card = VirtualCard(image=make_image(profile, kids=True))  # type: ignore[arg-type]
-    cdf_labels = [children(children(e)[0])[0].contents for e in decode_all(card_file(card, pkcs15.EF_CDF))]
+    cdf_labels = [children(children(e)[0])[0].contents for e in decode_all(card_file(card, FileId.CDF))]
     assert cdf_labels == [b"Authentication", b"CA", b"Root"]
-    prkdf = decode_all(card_file(card, pkcs15.EF_PRKDF))
+    prkdf = decode_all(card_file(card, FileId.PRKDF))
     assert len(prkdf) == 1
     assert children(children(prkdf[0])[0])[0].contents == b"Authentication"
     # the signature EF is all zeros, as on a card whose citizen has no signature certificate
-    assert not any(card_file(card, pkcs15.EF_CERT_SIGN))
+    assert not any(card_file(card, FileId.SIGNATURE_CERTIFICATE))
 
 
 def test_paths_in_odf_point_at_existing_files(card: VirtualCard) -> None:
-    for entry in decode_all(card_file(card, pkcs15.EF_ODF)):
+    for entry in decode_all(card_file(card, FileId.ODF)):
         path = children(children(entry)[0])[0].contents
         assert path[:4] == bytes.fromhex("3F00DF00")
         assert card_file(card, int.from_bytes(path[4:], "big"))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.emulator.tlv import TlvEncodeError, encode_field, encode_length, encode_tlv, pad
+from eidlib.belpic.tlv import TlvEncodeError, encode_field, encode_length, encode_tlv, pad
 
 
 def decode_fedict(data: bytes) -> list[tuple[int, bytes]]:

@@ -1,0 +1,131 @@
+"""What an applet version can do, read once from GET CARD DATA (and the ATR): the :class:`Applet` object.
+
+Every version question of the host — key algorithm, extended card data, PSS, the basic key,
+the pause before a ``6Cxx`` resend — is answered here and nowhere else, the way yubikit's
+sessions read their application's version once and gate features on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from eidlib.belpic.atr import Generation, atr_generation
+from eidlib.belpic.card_data import (
+    APPLET_VERSION_OFFSET,
+    BASIC_LENGTH,
+    GLOBAL_OS_VERSION_OFFSET,
+    AppletVersion,
+)
+from eidlib.belpic.hashes import HashAlgorithm
+
+KeyAlgorithm = Literal["rsa", "ec"]
+
+#: Global OS version (card data bytes 22-23) after which eid-mw pauses before a 6Cxx resend.
+_PAUSING_OS_VERSION = 0x0001
+_P384_COORDINATE = 48
+_RSA_2048 = 256
+_RSA_1024 = 128
+#: The pause eid-mw takes (spec §3.2, §3.7); harmless on the 1.8 cards that share the bytes.
+WRONG_LE_PAUSE = 0.05
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """An applet version byte (``0x18``) that prints as ``"1.8"`` and compares as a number."""
+
+    raw: int
+
+    @property
+    def major(self) -> int:
+        """The high nibble (``1``)."""
+        return self.raw >> 4
+
+    @property
+    def minor(self) -> int:
+        """The low nibble (``8``)."""
+        return self.raw & 0x0F
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+V17 = Version(AppletVersion.V17)
+V18 = Version(AppletVersion.V18)
+
+
+def expects_extended_card_data(atr: bytes) -> bool:
+    """Whether to ask for the extended GET CARD DATA first, before the version is known (1.8 ATR)."""
+    return atr_generation(atr) == "1.8"
+
+
+@dataclass(frozen=True)
+class Applet:
+    """The facts of one card's applet, derived from its GET CARD DATA answer (and ATR)."""
+
+    version: Version
+    global_os_version: int
+    generation_by_atr: Generation | None = None
+
+    @classmethod
+    def from_card_data(cls, raw: bytes, atr: bytes = b"") -> Applet:
+        """Read the version bytes of a GET CARD DATA answer (28 or 31 bytes)."""
+        if len(raw) < BASIC_LENGTH:
+            raise ValueError(f"GET CARD DATA answer of {len(raw)} bytes is too short")
+        return cls(
+            version=Version(raw[APPLET_VERSION_OFFSET]),
+            global_os_version=int.from_bytes(raw[GLOBAL_OS_VERSION_OFFSET : GLOBAL_OS_VERSION_OFFSET + 2], "big"),
+            generation_by_atr=atr_generation(atr),
+        )
+
+    @property
+    def key_algorithm(self) -> KeyAlgorithm | None:
+        """``"ec"`` on 1.8, ``"rsa"`` up to 1.7; another version goes by the ATR; ``None`` when unknown.
+
+        This is the one fallback rule for a version byte eidlib has not seen.
+        """
+        if self.version == V18:
+            return "ec"
+        if self.version <= V17:
+            return "rsa"
+        if self.generation_by_atr is not None:
+            return "ec" if self.generation_by_atr == "1.8" else "rsa"
+        return None
+
+    @property
+    def default_hash(self) -> HashAlgorithm:
+        """SHA-384 for P-384 keys, SHA-256 for RSA keys."""
+        return HashAlgorithm.SHA384 if self.key_algorithm == "ec" else HashAlgorithm.SHA256
+
+    @property
+    def extended_card_data(self) -> bool:
+        """``80 E4 00 01``: card data with the PIN tries (1.8)."""
+        return self.version == V18
+
+    @property
+    def pss(self) -> bool:
+        """RSASSA-PSS references ``10``/``20`` (1.7 only)."""
+        return self.version == V17
+
+    @property
+    def card_adds_sha256_digest_info(self) -> bool:
+        """PKCS#1 reference ``08`` (bare SHA-256 hash): from 1.7 on; older cards take ``01`` + DigestInfo."""
+        return self.version >= V17
+
+    @property
+    def basic_key(self) -> bool:
+        """INTERNAL AUTHENTICATE with a published basic key and EF 4040 (1.8)."""
+        return self.version == V18
+
+    @property
+    def signature_size(self) -> int:
+        """Bytes of a user-key signature: ``r || s`` of P-384 (96) on 1.8; the RSA modulus otherwise
+        (2048 bits from 1.7 on, 1024 bits on the older applets)."""
+        if self.key_algorithm == "ec":
+            return 2 * _P384_COORDINATE
+        return _RSA_2048 if self.version >= V17 else _RSA_1024
+
+    @property
+    def wrong_le_pause(self) -> float:
+        """Seconds to wait before a ``6Cxx`` resend: eid-mw's 50 ms when bytes 22-23 are ``00 01``."""
+        return WRONG_LE_PAUSE if self.global_os_version == _PAUSING_OS_VERSION else 0.0
