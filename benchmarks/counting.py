@@ -6,12 +6,11 @@ counts are exact and the timings carry no counting cost.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from benchmarks.card_model import Exchange
 from eidlib.apdu.status import ins_name
-from eidlib.apdu.transport import ControlTransport, Transport
+from eidlib.apdu.transport import ControlTransport, ForwardingControlTransport, ForwardingTransport, Transport
 
 
 @dataclass
@@ -41,7 +40,7 @@ class Tally:
         return [ins_name(ins) for ins in self.instructions]
 
 
-class CountingTransport:
+class CountingTransport(ForwardingTransport):
     """Wraps a :class:`~eidlib.apdu.Transport` and records every exchange in :attr:`tally`.
 
     Only the lengths and the instruction byte are kept, never the bytes: a VERIFY's PIN
@@ -49,26 +48,13 @@ class CountingTransport:
     """
 
     def __init__(self, inner: Transport) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.tally = Tally()
 
     def reset(self) -> Tally:
         """Start a new tally; return the previous one."""
         previous, self.tally = self.tally, Tally()
         return previous
-
-    @property
-    def atr(self) -> bytes:
-        """The wrapped card's ATR."""
-        return self.inner.atr
-
-    def connect(self) -> None:
-        """Connect the wrapped transport."""
-        self.inner.connect()
-
-    def disconnect(self) -> None:
-        """Disconnect the wrapped transport."""
-        self.inner.disconnect()
 
     def transmit(self, raw: bytes) -> bytes:
         """Forward one APDU and record its size and instruction."""
@@ -77,26 +63,13 @@ class CountingTransport:
         self.tally.instructions.append(raw[1] if len(raw) > 1 else -1)
         return answer
 
-    def transaction(self) -> AbstractContextManager[None]:
-        """The wrapped transport's transaction."""
-        return self.inner.transaction()
 
-
-class CountingControlTransport(CountingTransport):
-    """A :class:`CountingTransport` that also forwards reader control (PIN-pad discovery)."""
+class CountingControlTransport(CountingTransport, ForwardingControlTransport):
+    """A :class:`CountingTransport` that also forwards reader control (PIN-pad discovery, not counted)."""
 
     def __init__(self, inner: ControlTransport) -> None:
-        super().__init__(inner)
-        self._control_inner = inner
-
-    @property
-    def reader_name(self) -> str:
-        """The wrapped reader's name."""
-        return self._control_inner.reader_name
-
-    def control(self, code: int, data: bytes = b"") -> bytes:
-        """Forward ``SCardControl`` (not counted: it does not reach the card)."""
-        return self._control_inner.control(code, data)
+        CountingTransport.__init__(self, inner)
+        self.control_inner = inner
 
 
 def counting(inner: Transport) -> CountingTransport:

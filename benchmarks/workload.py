@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from benchmarks.errors import BenchmarkError
-from eidlib.card.files import CardFile
+from eidlib.belpic.files import CardFile
 from eidlib.card.session import BeidCard
 from eidlib.token.protocol import HashName
 

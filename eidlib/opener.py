@@ -10,8 +10,8 @@ import contextlib
 from typing import Literal
 
 from eidlib.apdu.transport import Transport
+from eidlib.belpic.atr import is_beid_atr
 from eidlib.card import commands
-from eidlib.card.atr import is_beid_atr
 from eidlib.card.session import BeidCard
 from eidlib.errors import NoCardError, TransportError
 

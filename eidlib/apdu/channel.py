@@ -1,23 +1,164 @@
-"""T=0 response handling on top of a :class:`Transport`: ``61xx`` chaining and ``6Cxx`` retries."""
+"""The send path: small processors wrapped around a :class:`Transport`, assembled by :class:`CardChannel`.
+
+Each processor does one thing and hands the command on to the one inside it:
+
+* :class:`ResponseChaining` — ``61xx``: GET RESPONSE until the card stops chaining (bounded);
+* :class:`WrongLengthResend` — ``6Cxx``: the same command once more with Le=xx, after an
+  optional pause (old V1 cards need one, spec §3.2);
+* :class:`Tracing` — the TRAFFIC log, PIN blocks redacted;
+* :class:`Counting` — APDUs and bytes that went over the wire;
+* :class:`TransportLink` — the transport itself (``transmit``, and ``control`` for PIN pads).
+
+Commands travel as raw bytes (``bytes`` or, for PIN blocks, a ``bytearray`` the caller
+wipes), so a pre-encoded command costs no parsing; only the rare ``6Cxx`` path parses one.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from eidlib.apdu.command import CommandAPDU
 from eidlib.apdu.errors import ProtocolError
 from eidlib.apdu.response import ResponseAPDU
-from eidlib.apdu.trace import trace_exchange
-from eidlib.apdu.transport import Transport
+from eidlib.apdu.trace import carries_pin, trace_control, trace_exchange
+from eidlib.apdu.transport import ControlTransport, Transport
 
 GET_RESPONSE_INS = 0xC0
 #: 61xx parts accepted for one command: 64 x 256 bytes is far beyond any BELPIC answer.
 MAX_RESPONSE_PARTS = 64
+_MORE_DATA = 0x61
+_WRONG_LE = 0x6C
+
+RawCommand = bytes | bytearray
+P = TypeVar("P", bound="Processor")
+
+
+class Link:
+    """One stage of the send path: a raw command in, the raw answer (data ‖ SW1 SW2) out."""
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        """Send one command and return its answer."""
+        raise NotImplementedError
+
+    def control(self, code: int, data: bytes) -> bytes:
+        """Send a reader control command (PIN pads) and return its answer."""
+        raise NotImplementedError
+
+
+class TransportLink(Link):
+    """The innermost stage: the transport."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        # A bytearray goes through as is: a PIN block is never copied into an immutable bytes.
+        answer = self.transport.transmit(raw)  # type: ignore[arg-type]
+        if len(answer) < 2:
+            raise ProtocolError(f"the card answered {len(answer)} bytes, without a status word")
+        return answer
+
+    def control(self, code: int, data: bytes) -> bytes:
+        if not isinstance(self.transport, ControlTransport):
+            raise ProtocolError(f"{type(self.transport).__name__} cannot send reader control commands")
+        return self.transport.control(code, data)
+
+
+class Processor(Link):
+    """A stage that wraps another; by default it passes everything through."""
+
+    def __init__(self, inner: Link) -> None:
+        self.inner = inner
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        return self.inner.exchange(raw)
+
+    def control(self, code: int, data: bytes) -> bytes:
+        return self.inner.control(code, data)
+
+
+class Counting(Processor):
+    """Counts what went over the transport (benchmarks and tests read it)."""
+
+    def __init__(self, inner: Link) -> None:
+        super().__init__(inner)
+        self.apdus = 0
+        self.bytes_received = 0
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        answer = self.inner.exchange(raw)
+        self.apdus += 1
+        self.bytes_received += len(answer)
+        return answer
+
+    def control(self, code: int, data: bytes) -> bytes:
+        answer = self.inner.control(code, data)
+        self.apdus += 1  # a PIN-pad VERIFY/CHANGE is one APDU to the card
+        self.bytes_received += len(answer)
+        return answer
+
+
+class Tracing(Processor):
+    """Logs every exchange at TRAFFIC level, PIN-carrying data fields redacted."""
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        answer = self.inner.exchange(raw)
+        trace_exchange(raw, answer)
+        return answer
+
+    def control(self, code: int, data: bytes) -> bytes:
+        answer = self.inner.control(code, data)
+        trace_control(code, data, answer)
+        return answer
+
+
+class WrongLengthResend(Processor):
+    """``6Cxx``: resend the command once with Le=xx, ``pause`` seconds later."""
+
+    def __init__(self, inner: Link, *, pause: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(inner)
+        self.pause = pause
+        self._sleep = sleep
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        answer = self.inner.exchange(raw)
+        if answer[-2] != _WRONG_LE or carries_pin(raw):
+            return answer  # a PIN block is never re-encoded (copied) for a resend
+        if self.pause:
+            self._sleep(self.pause)
+        again = CommandAPDU.from_bytes(bytes(raw)).with_le(answer[-1] or 256).to_bytes()
+        answer = self.inner.exchange(again)
+        if answer[-2] == _WRONG_LE:
+            raise ProtocolError(f"card answered 6C{answer[-1]:02X} twice for the same command")
+        return answer
+
+
+class ResponseChaining(Processor):
+    """``61xx``: GET RESPONSE with Le=xx until the card stops chaining; the parts are joined."""
+
+    def __init__(self, inner: Link, *, max_parts: int = MAX_RESPONSE_PARTS) -> None:
+        super().__init__(inner)
+        self.max_parts = max_parts
+
+    def exchange(self, raw: RawCommand) -> bytes:
+        answer = self.inner.exchange(raw)
+        if answer[-2] != _MORE_DATA:
+            return answer
+        channel_bits = raw[0] & 0x03
+        parts = [answer[:-2]]
+        for _ in range(self.max_parts):
+            answer = self.inner.exchange(bytes((channel_bits, GET_RESPONSE_INS, 0, 0, answer[-1])))
+            parts.append(answer[:-2])
+            if answer[-2] != _MORE_DATA:
+                parts.append(answer[-2:])
+                return b"".join(parts)
+        raise ProtocolError(f"card kept answering 61xx after {self.max_parts} GET RESPONSE commands")
 
 
 class CardChannel:
-    """Sends commands and applies the T=0 rules a BELPIC card needs.
+    """The send path of one card session: chaining → 6Cxx resend → trace → count → transport.
 
     * ``61xx``: GET RESPONSE with Le=xx, repeated until the card stops chaining;
       the parts are concatenated.
@@ -37,43 +178,59 @@ class CardChannel:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.transport = transport
-        self.wrong_le_delay = wrong_le_delay
-        self.max_parts = max_parts
-        self._sleep = sleep
-        self.apdu_count = 0
-        self.bytes_received = 0
+        self._counting = Counting(TransportLink(transport))
+        self._resend = WrongLengthResend(Tracing(self._counting), pause=wrong_le_delay, sleep=sleep)
+        self._chaining = ResponseChaining(self._resend, max_parts=max_parts)
+        self._link: Link = self._chaining
 
-    def _exchange(self, command: CommandAPDU) -> ResponseAPDU:
-        raw = command.to_bytes()
-        answer = self.transport.transmit(raw)
-        self.apdu_count += 1
-        self.bytes_received += len(answer)
-        trace_exchange(raw, answer)
-        return ResponseAPDU.from_bytes(answer)
+    @property
+    def wrong_le_delay(self) -> float:
+        """Seconds to wait before a ``6Cxx`` resend."""
+        return self._resend.pause
 
-    def _with_wrong_le_retry(self, command: CommandAPDU) -> ResponseAPDU:
-        response = self._exchange(command)
-        if response.sw1 == 0x6C:
-            if self.wrong_le_delay:
-                self._sleep(self.wrong_le_delay)
-            response = self._exchange(command.with_le(response.sw2 or 256))
-            if response.sw1 == 0x6C:
-                raise ProtocolError(f"card answered 6C{response.sw2:02X} twice for the same command")
-        return response
+    @wrong_le_delay.setter
+    def wrong_le_delay(self, seconds: float) -> None:
+        self._resend.pause = seconds
+
+    @property
+    def max_parts(self) -> int:
+        """GET RESPONSE commands accepted for one command."""
+        return self._chaining.max_parts
+
+    @property
+    def apdu_count(self) -> int:
+        """APDUs sent over the transport (GET RESPONSE, resends and PIN-pad commands included)."""
+        return self._counting.apdus
+
+    @property
+    def bytes_received(self) -> int:
+        """Response bytes received over the transport."""
+        return self._counting.bytes_received
+
+    def wrap(self, wrapper: Callable[[Link], P]) -> P:
+        """Put one more processor around the send path (a card or middleware quirk); returns it."""
+        processor = wrapper(self._link)
+        self._link = processor
+        return processor
 
     def transmit(self, command: CommandAPDU) -> ResponseAPDU:
         """Send ``command`` and return the complete response, chained parts joined."""
-        response = self._with_wrong_le_retry(command)
-        if response.sw1 != 0x61:
-            return response
-        parts = [response.data]
-        for _ in range(self.max_parts):
-            get_response = CommandAPDU(command.cla & 0x03, GET_RESPONSE_INS, 0, 0, le=response.sw2 or 256)
-            response = self._with_wrong_le_retry(get_response)
-            parts.append(response.data)
-            if response.sw1 != 0x61:
-                return ResponseAPDU(b"".join(parts), response.sw1, response.sw2)
-        raise ProtocolError(f"card kept answering 61xx after {self.max_parts} GET RESPONSE commands")
+        return ResponseAPDU.from_bytes(self._link.exchange(command.to_bytes()))
+
+    def transmit_raw(self, raw: bytes) -> ResponseAPDU:
+        """Like :meth:`transmit` for a command already encoded (hot paths build it once)."""
+        return ResponseAPDU.from_bytes(self._link.exchange(raw))
+
+    def transmit_secret(self, raw: bytearray) -> ResponseAPDU:
+        """Send a command carrying a PIN block, then wipe ``raw`` (also when sending fails)."""
+        try:
+            return ResponseAPDU.from_bytes(self._link.exchange(raw))
+        finally:
+            raw[:] = bytes(len(raw))
+
+    def control(self, code: int, data: bytes) -> bytes:
+        """A reader control command (PIN-pad VERIFY/MODIFY), counted and traced like an APDU."""
+        return self._link.control(code, data)
 
     def send(self, command: CommandAPDU) -> bytes:
         """Transmit and return the data, raising :class:`~eidlib.apdu.status.ApduError` unless 9000."""

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from eidlib.apdu.errors import ProtocolError
 from eidlib.apdu.trace import carries_pin, redact_command
-from eidlib.apdu.transport import Transport
+from eidlib.apdu.transport import BaseTransport, ForwardingTransport, Transport
 
 FORMAT = "eidlib-apdu-trace/1"
 
 
-class RecordingTransport:
+class RecordingTransport(ForwardingTransport):
     """Wraps a transport and remembers every exchange; :meth:`save` writes them as JSON."""
 
     def __init__(self, inner: Transport) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.exchanges: list[tuple[bytes, bytes]] = []
-
-    @property
-    def atr(self) -> bytes:
-        return self.inner.atr
-
-    def connect(self) -> None:
-        self.inner.connect()
-
-    def disconnect(self) -> None:
-        self.inner.disconnect()
-
-    def transaction(self) -> Any:
-        return self.inner.transaction()
 
     def transmit(self, raw: bytes) -> bytes:
         answer = self.inner.transmit(raw)
@@ -52,43 +37,44 @@ class RecordingTransport:
         Path(path).write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 
 
-class ReplayTransport:
+class ReplayTransport(BaseTransport):
     """Plays back a recorded exchange; a command that differs from the recording raises.
 
     PIN-carrying commands are compared on their header and length only, since
-    the recording holds them redacted.
+    the recording holds them redacted. A malformed recording raises :class:`ProtocolError`.
     """
 
     def __init__(self, recording: dict[str, Any]) -> None:
-        if recording.get("format") != FORMAT:
-            raise ProtocolError(f"not an eidlib APDU trace: format={recording.get('format')!r}")
+        if not isinstance(recording, dict) or recording.get("format") != FORMAT:
+            found = recording.get("format") if isinstance(recording, dict) else type(recording).__name__
+            raise ProtocolError(f"not an eidlib APDU trace: format={found!r}")
         try:
-            self._atr = bytes.fromhex(recording["atr"])
+            atr = bytes.fromhex(recording["atr"])
             self._script = [
                 (bytes.fromhex(e["command"]), bytes.fromhex(e["response"])) for e in recording["exchanges"]
             ]
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"malformed APDU trace: {exc}") from exc
+        super().__init__(atr)
         self.position = 0
         self.connected = False
 
     @classmethod
     def load(cls, path: str | Path) -> ReplayTransport:
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
-
-    @property
-    def atr(self) -> bytes:
-        return self._atr
+        """Read a recording written by :meth:`RecordingTransport.save`."""
+        try:
+            recording = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ProtocolError(f"{path} is not an APDU trace (JSON): {exc}") from exc
+        return cls(recording)
 
     def connect(self) -> None:
+        """Start playing (the recording needs no connection)."""
         self.connected = True
 
     def disconnect(self) -> None:
+        """Stop playing."""
         self.connected = False
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
 
     @property
     def finished(self) -> bool:

@@ -1,7 +1,13 @@
-"""Status words (ISO 7816-4 and the BELPIC applet tables) and :class:`ApduError`."""
+"""ISO 7816-4 status words, their meanings and :class:`ApduError`.
+
+Only ISO 7816 lives here. An application layer adds what its status words and instruction
+bytes mean on its card with :func:`add_meanings` and :func:`add_ins_names` (the BELPIC card
+layer does, from ``eidlib.belpic``), so traces and messages speak its language.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 
 from eidlib.errors import EidError
@@ -12,9 +18,6 @@ class SW(IntEnum):
 
     OK = 0x9000
     NO_PRECISE_DIAGNOSIS = 0x6400
-    PINPAD_CANCELLED = 0x6401
-    PINPAD_PINS_DIFFER = 0x6402
-    PINPAD_WRONG_LENGTH = 0x6403
     EEPROM_CORRUPTED = 0x6581
     WRONG_LENGTH = 0x6700
     FILE_NOT_ACTIVATED_SELECT = 0x6283
@@ -24,7 +27,6 @@ class SW(IntEnum):
     AUTH_METHOD_BLOCKED = 0x6983
     CONDITIONS_NOT_SATISFIED = 0x6985
     NO_CURRENT_EF = 0x6986
-    FORBIDDEN_LOGICAL_CHANNEL = 0x6999
     INCORRECT_DATA = 0x6A80
     FILE_NOT_FOUND = 0x6A82
     RECORD_NOT_FOUND = 0x6A83
@@ -32,17 +34,14 @@ class SW(IntEnum):
     LC_INCONSISTENT = 0x6A87
     REFERENCE_NOT_FOUND = 0x6A88
     WRONG_P1P2 = 0x6B00
-    PINPAD_INVALID_PARAMETER = 0x6B80
     INS_NOT_SUPPORTED = 0x6D00
     CLA_NOT_SUPPORTED = 0x6E00
+    TECHNICAL_PROBLEM = 0x6F00
 
 
 _MEANINGS: dict[int, str] = {
     SW.OK: "success",
-    SW.NO_PRECISE_DIAGNOSIS: "no precise diagnosis (PIN pad: timeout)",
-    SW.PINPAD_CANCELLED: "cancelled on the PIN pad",
-    SW.PINPAD_PINS_DIFFER: "the new PINs entered on the PIN pad differ",
-    SW.PINPAD_WRONG_LENGTH: "wrong PIN length or format on the PIN pad",
+    SW.NO_PRECISE_DIAGNOSIS: "no precise diagnosis",
     SW.EEPROM_CORRUPTED: "card memory corrupted",
     SW.WRONG_LENGTH: "wrong length",
     SW.FILE_NOT_ACTIVATED_SELECT: "selected file not activated",
@@ -52,7 +51,6 @@ _MEANINGS: dict[int, str] = {
     SW.AUTH_METHOD_BLOCKED: "PIN blocked",
     SW.CONDITIONS_NOT_SATISFIED: "conditions of use not satisfied",
     SW.NO_CURRENT_EF: "no current file",
-    SW.FORBIDDEN_LOGICAL_CHANNEL: "forbidden logical channel",
     SW.INCORRECT_DATA: "incorrect data field",
     SW.FILE_NOT_FOUND: "file not found",
     SW.RECORD_NOT_FOUND: "record not found",
@@ -60,26 +58,41 @@ _MEANINGS: dict[int, str] = {
     SW.LC_INCONSISTENT: "Lc inconsistent with P1-P2",
     SW.REFERENCE_NOT_FOUND: "referenced key or PIN not found",
     SW.WRONG_P1P2: "wrong P1-P2 or offset outside the file",
-    SW.PINPAD_INVALID_PARAMETER: "invalid parameter (PIN pad)",
-    SW.INS_NOT_SUPPORTED: "instruction not available (unknown, or card not activated)",
+    SW.INS_NOT_SUPPORTED: "instruction not supported",
     SW.CLA_NOT_SUPPORTED: "class not supported",
+    SW.TECHNICAL_PROBLEM: "technical problem, no precise diagnosis",
 }
 
-INS_NAMES: dict[int, str] = {
-    0xA4: "SELECT",
-    0xB0: "READ BINARY",
-    0xB2: "READ RECORD",
-    0xC0: "GET RESPONSE",
-    0x20: "VERIFY",
-    0x24: "CHANGE REFERENCE DATA",
-    0x2C: "RESET RETRY COUNTER",
-    0x22: "MSE:SET",
-    0x2A: "PSO:CDS",
-    0x88: "INTERNAL AUTHENTICATE",
-    0xE4: "GET CARD DATA",
-    0xE6: "LOG OFF",
-    0x84: "GET CHALLENGE",
-}
+#: Instruction names, filled in by the application layer (:func:`add_ins_names`).
+_INS_NAMES: dict[int, str] = {}
+
+#: ``63Cx``: the verification failed, x tries are left (ISO 7816-4 §10.1.3, "counter").
+_COUNTER_SW1 = 0x63
+_COUNTER_NIBBLE = 0xC0
+
+
+def add_meanings(meanings: Mapping[int, str]) -> None:
+    """Add (or make more precise) the meanings of status words on the application's card."""
+    _MEANINGS.update(meanings)
+
+
+def add_ins_names(names: Mapping[int, str]) -> None:
+    """Name the application's instruction bytes in traces and error messages."""
+    _INS_NAMES.update(names)
+
+
+def counter_status(tries_left: int) -> int:
+    """The ``63Cx`` status word for ``tries_left`` (0..15) tries left."""
+    if not 0 <= tries_left <= 0x0F:
+        raise ValueError("a 63Cx counter holds 0 to 15")
+    return _COUNTER_SW1 << 8 | _COUNTER_NIBBLE | tries_left
+
+
+def tries_left(sw: int) -> int | None:
+    """The counter of a ``63Cx`` status word, ``None`` for any other status word."""
+    if sw >> 8 == _COUNTER_SW1 and sw & 0xF0 == _COUNTER_NIBBLE:
+        return sw & 0x0F
+    return None
 
 
 def describe(sw: int) -> str:
@@ -91,14 +104,15 @@ def describe(sw: int) -> str:
         return f"{sw2 or 256} more bytes available"
     if sw1 == 0x6C:
         return f"wrong Le, {sw2 or 256} bytes available"
-    if sw1 == 0x63 and sw2 & 0xF0 == 0xC0:
-        return f"wrong PIN, {sw2 & 0x0F} tries left"
+    counter = tries_left(sw)
+    if counter is not None:
+        return f"wrong PIN, {counter} tries left"
     return "unknown status"
 
 
 def ins_name(ins: int) -> str:
     """Name of an instruction byte, for messages and traces."""
-    return INS_NAMES.get(ins, f"INS {ins:02X}")
+    return _INS_NAMES.get(ins, f"INS {ins:02X}")
 
 
 class ApduError(EidError):

@@ -1,8 +1,15 @@
-"""What a card connection must offer: the :class:`Transport` protocol."""
+"""What a card connection must offer (:class:`Transport`), and two bases to build one from.
+
+:class:`BaseTransport` leaves one method to write (``transmit``); :class:`ForwardingTransport`
+wraps another transport so a wrapper overrides only what it changes.
+"""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, runtime_checkable
 
 
@@ -47,3 +54,85 @@ class ControlTransport(Transport, Protocol):
     def control(self, code: int, data: bytes = b"") -> bytes:
         """Send a reader control command (``SCardControl``) and return its answer."""
         ...
+
+
+class BaseTransport(ABC):
+    """A transport with one abstract method, :meth:`transmit`; the rest has plain defaults.
+
+    ``connect``/``disconnect`` do nothing and ``transaction`` is a re-entrant lock: right for
+    in-memory transports (scripted tests, replays). Subclass and implement :meth:`transmit`.
+    """
+
+    def __init__(self, atr: bytes = b"") -> None:
+        self._atr = bytes(atr)
+        self._lock = threading.RLock()
+
+    @property
+    def atr(self) -> bytes:
+        """The card's Answer To Reset."""
+        return self._atr
+
+    def connect(self) -> None:  # noqa: B027 - deliberately a no-op default
+        """Nothing to open."""
+
+    def disconnect(self) -> None:  # noqa: B027 - deliberately a no-op default
+        """Nothing to close."""
+
+    @abstractmethod
+    def transmit(self, raw: bytes) -> bytes:
+        """Send one command APDU, return response data followed by SW1 SW2."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Exclusive use across several APDUs (nestable within one thread)."""
+        with self._lock:
+            yield
+
+
+class ForwardingTransport:
+    """Wraps another transport and forwards everything to it; a wrapper overrides what it changes.
+
+    Recording, counting and fault-injecting wrappers subclass this and override
+    :meth:`transmit` only. For a PIN-pad reader use :class:`ForwardingControlTransport`.
+    """
+
+    def __init__(self, inner: Transport) -> None:
+        self.inner = inner
+
+    @property
+    def atr(self) -> bytes:
+        """The inner transport's ATR."""
+        return self.inner.atr
+
+    def connect(self) -> None:
+        """Connect the inner transport."""
+        self.inner.connect()
+
+    def disconnect(self) -> None:
+        """Disconnect the inner transport."""
+        self.inner.disconnect()
+
+    def transmit(self, raw: bytes) -> bytes:
+        """Send through the inner transport."""
+        return self.inner.transmit(raw)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """The inner transport's transaction."""
+        return self.inner.transaction()
+
+
+class ForwardingControlTransport(ForwardingTransport):
+    """A :class:`ForwardingTransport` around a reader that also takes control commands."""
+
+    def __init__(self, inner: ControlTransport) -> None:
+        super().__init__(inner)
+        self.control_inner = inner
+
+    @property
+    def reader_name(self) -> str:
+        """The inner reader's name."""
+        return self.control_inner.reader_name
+
+    def control(self, code: int, data: bytes = b"") -> bytes:
+        """Forward a reader control command."""
+        return self.control_inner.control(code, data)

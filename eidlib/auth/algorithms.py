@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.auth.errors import AlgorithmMismatch, SignatureInvalid, UnsupportedAlgorithm
+from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 
 HashName = Literal["sha256", "sha384", "sha512"]
@@ -32,7 +33,7 @@ class JwaAlgorithm:
     @property
     def hash_algorithm(self) -> hashes.HashAlgorithm:
         """The ``cryptography`` hash object."""
-        return _HASHES[self.hash]()
+        return HashAlgorithm(self.hash).algorithm()
 
     @property
     def digest_size(self) -> int:
@@ -40,11 +41,6 @@ class JwaAlgorithm:
         return self.hash_algorithm.digest_size
 
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 
 #: The allowlist (auth-protocol spec §1.2). Anything else — ``none``, ``HS256``, empty — is refused.
 ALGORITHMS: dict[str, JwaAlgorithm] = {

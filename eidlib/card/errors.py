@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from eidlib.carddata.errors import CardDataError
 from eidlib.errors import CardError
 
 
 class CardNotActivated(CardError):
-    """The card is not activated yet (6D00 on a BELPIC command)."""
+    """The card is not activated yet (6D00 on a BELPIC command). ``sw``: the status word seen."""
+
+    def __init__(self, message: str = "the card is not activated", *, sw: int | None = 0x6D00) -> None:
+        self.sw = sw
+        super().__init__(message)
 
 
 class CardFileNotFound(CardError):
@@ -16,3 +21,11 @@ class CardFileNotFound(CardError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"file {path} not found on the card")
+
+
+class GarbledAnswer(CardDataError):
+    """The card answered with something the command cannot return: a signature of the wrong length,
+    a file cut short of what its own structure declares, "file not found" for a file every card has.
+
+    Nothing of it was kept: calling again reads the card again.
+    """

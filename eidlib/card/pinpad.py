@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from eidlib.belpic.pin import EMPTY_PIN_BLOCK, MAX_PIN_LENGTH, MIN_PIN_LENGTH, PIN_BLOCK_LENGTH
+from eidlib.card.commands import change_header, verify_header
 from eidlib.carddata.errors import CardDataError
 
 #: ``SCARD_CTL_CODE(3400)`` as pcsc-lite defines it.
@@ -80,10 +82,9 @@ _TIMEOUT = 0x1E
 _FORMAT_STRING = 0x89
 _PIN_BLOCK_STRING = 0x47
 _PIN_LENGTH_FORMAT = 0x04
-_MAX_MIN_DIGITS = bytes((0x0C, 0x04))
+_MAX_MIN_DIGITS = bytes((MAX_PIN_LENGTH, MIN_PIN_LENGTH))
 _VALIDATION_KEY = 0x02
 _PROLOGUE = b"\x00\x00\x00"
-_EMPTY_BLOCK = b"\x20" + b"\xff" * 7
 
 
 def _lang_bytes(language: Language) -> bytes:
@@ -92,7 +93,7 @@ def _lang_bytes(language: Language) -> bytes:
 
 def verify_structure(language: Language = Language.EN) -> bytes:
     """PIN_VERIFY_STRUCTURE for VERIFY of PIN 01 with an empty PIN block (32 bytes, §8.2)."""
-    apdu = bytes((0x00, 0x20, 0x00, 0x01, 0x08)) + _EMPTY_BLOCK
+    apdu = verify_header() + EMPTY_PIN_BLOCK
     return (
         bytes((_TIMEOUT, _TIMEOUT, _FORMAT_STRING, _PIN_BLOCK_STRING, _PIN_LENGTH_FORMAT))
         + _MAX_MIN_DIGITS
@@ -107,10 +108,10 @@ def verify_structure(language: Language = Language.EN) -> bytes:
 
 def modify_structure(language: Language = Language.EN) -> bytes:
     """PIN_MODIFY_STRUCTURE for CHANGE REFERENCE DATA of PIN 01 (45 bytes, §8.3)."""
-    apdu = bytes((0x00, 0x24, 0x00, 0x01, 0x10)) + _EMPTY_BLOCK + _EMPTY_BLOCK
+    apdu = change_header() + EMPTY_PIN_BLOCK + EMPTY_PIN_BLOCK
     return (
         bytes((_TIMEOUT, _TIMEOUT, _FORMAT_STRING, _PIN_BLOCK_STRING, _PIN_LENGTH_FORMAT))
-        + bytes((0x00, 0x08))
+        + bytes((0x00, PIN_BLOCK_LENGTH))
         + _MAX_MIN_DIGITS
         + bytes((0x03, _VALIDATION_KEY, 0x03))
         + _lang_bytes(language)

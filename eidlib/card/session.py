@@ -8,27 +8,32 @@ is removed or replaced), every multi-APDU operation runs inside one
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Literal
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 from eidlib.apdu.channel import CardChannel
-from eidlib.apdu.status import ApduError
-from eidlib.apdu.trace import trace_exchange
+from eidlib.apdu.status import SW, ApduError, tries_left
 from eidlib.apdu.transport import ControlTransport, Transport
+from eidlib.belpic.applet import Applet, expects_extended_card_data
 from eidlib.belpic.der import declared_length, is_empty, trim_der
 from eidlib.belpic.errors import BelpicFormatError
+from eidlib.belpic.files import CERTIFICATE_FILES, MAX_OFFSET, READ_CHUNK, CardFile
+from eidlib.belpic.hashes import PHOTO_HASHES, HashAlgorithm
+from eidlib.belpic.ins import Ins
+from eidlib.belpic.keys import CHALLENGE_SIZES, ChallengeAlgorithm, KeyReference
+from eidlib.belpic.pin import PIN_TRIES
+from eidlib.belpic.status import BelpicSW
+from eidlib.belpic.tlv import parse_tlv
 from eidlib.card import commands
-from eidlib.card.atr import atr_generation
-from eidlib.card.errors import CardFileNotFound, CardNotActivated
-from eidlib.card.files import DF_BELPIC, CardFile
-from eidlib.card.pin import MAX_PIN_TRIES, pin_block
+from eidlib.card.errors import CardFileNotFound, CardNotActivated, GarbledAnswer
+from eidlib.card.pin import pin_block
 from eidlib.card.pinpad import (
     CM_IOCTL_GET_FEATURE_REQUEST,
     Language,
@@ -37,65 +42,55 @@ from eidlib.card.pinpad import (
     parse_features,
     verify_structure,
 )
-from eidlib.card.signing import APPLET_18, KeyReference, SigningPlan, default_hash, plan_signature
+from eidlib.card.quirks import SecurityEnvironment, SelectBeforeMse
+from eidlib.card.signing import SigningPlan, key_algorithm, plan_signature
+from eidlib.card.status import checked, status_error
 from eidlib.carddata.address import Address
 from eidlib.carddata.carddata import CardData
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.carddata.integrity import IntegrityResult, verify_integrity
-from eidlib.errors import CardError, CardRemovedError, CardResetError, TransportError
+from eidlib.errors import CardRemovedError, CardResetError, TransportError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import (
+    KeyNotPresent,
     NotABeidCard,
     NotSupported,
     PinBlocked,
-    PinCancelled,
-    PinError,
     PinFormatError,
     PinRequired,
-    PinTimeout,
     SecurityStatusNotSatisfied,
+    TokenClosed,
     WrongPin,
 )
-from eidlib.token.pin import check_pin, wipe
-from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.token.pin import PinInput, held_pin
+from eidlib.token.protocol import (
+    CardCertificates,
+    HashName,
+    KeyName,
+    KeyRole,
+    Padding,
+    PaddingName,
+    PinEntry,
+    key_role,
+    padding_of,
+)
 
 #: Called after each chunk of a file: (file label, bytes read so far).
 ProgressCallback = Callable[[str, int], None]
 
-_SW_OK = 0x9000
-_SW_END_OF_FILE = 0x6B00
-_SW_FILE_NOT_FOUND = 0x6A82
-_SW_NOT_ACTIVATED = 0x6D00
-_SW_SECURITY = 0x6982
-_SW_BLOCKED = 0x6983
-_SW_PINPAD_TIMEOUT = 0x6400
-_SW_PINPAD_CANCELLED = 0x6401
-_SW_PINPAD_DIFFER = 0x6402
-_SW_PINPAD_FORMAT = 0x6403
-#: INTERNAL AUTHENTICATE algorithm reference for a P-384 basic key (48-byte challenge).
-_IA_P384 = 0x02
-_IA_CHALLENGE_SIZE = 48
-
-
-def _pin_failure(sw: int) -> PinError | None:
-    """The PIN error a status word means, ``None`` for success."""
-    if sw == _SW_OK:
-        return None
-    if sw >> 4 == 0x63C:
-        tries = sw & 0x0F
-        return PinBlocked() if tries == 0 else WrongPin(tries)
-    if sw == _SW_BLOCKED:
-        return PinBlocked()
-    if sw == _SW_PINPAD_TIMEOUT:
-        return PinTimeout("no PIN entered on the PIN pad in time")
-    if sw == _SW_PINPAD_CANCELLED:
-        return PinCancelled("PIN entry cancelled on the PIN pad")
-    if sw == _SW_PINPAD_DIFFER:
-        return PinError("the new PINs entered on the PIN pad differ")
-    if sw == _SW_PINPAD_FORMAT:
-        return PinFormatError("the PIN entered on the PIN pad has a wrong length or format")
-    return None
+#: INTERNAL AUTHENTICATE with the P-384 basic key: a 48-byte challenge, signed as a digest.
+_CHALLENGE_ALGORITHM = ChallengeAlgorithm.SHA384
+#: Files whose cached bytes stand only while :meth:`BeidCard.verify_integrity` accepts them.
+_VERIFIED_FILES = (
+    CardFile.IDENTITY, CardFile.IDENTITY_SIGNATURE, CardFile.ADDRESS, CardFile.ADDRESS_SIGNATURE,
+    CardFile.PHOTO, CardFile.RRN_CERTIFICATE, CardFile.BASIC_PUBLIC_KEY,
+)  # fmt: skip
+#: Files holding one DER object followed by zero padding.
+_DER_FILES = frozenset((*CERTIFICATE_FILES, CardFile.BASIC_PUBLIC_KEY, CardFile.TOKEN_INFO))
+_TLV_FILES = frozenset((CardFile.IDENTITY, CardFile.ADDRESS))
+_JPEG_START = b"\xff\xd8"
+_JPEG_END = b"\xff\xd9"
 
 
 def _is_reset(exc: CardRemovedError) -> bool:
@@ -121,15 +116,17 @@ class BeidCard:
         self._owns_transport = owns_transport
         self._language = language
         self.channel = CardChannel(transport)
+        # The quirks: one wrapper each on the send path (eidlib.card.quirks).
+        self.channel.wrap(SelectBeforeMse)
+        self._environment = self.channel.wrap(
+            lambda inner: SecurityEnvironment(inner, auth_key=KeyReference.AUTHENTICATION)
+        )
+        self._applet: Applet | None = None
         self.on_progress: ProgressCallback | None = None
         self._card_data: CardData | None = None
         self._files: dict[CardFile, bytes] = {}
         self._cache_serial: bytes | None = None
         self._identity: Identity | None = None
-        self._current_df: bytes | None = None
-        self._se_key: int | None = None
-        # (algorithm, key) of an MSE no PSO has used yet: MSE → VERIFY → PSO needs only one MSE.
-        self._se_armed: tuple[int, int] | None = None
         self._depth = 0
         self._auth_verified = False
         self._pinpad: PinPad | None = None
@@ -181,16 +178,15 @@ class BeidCard:
             self._files.clear()
             self._identity = None
             self._cache_serial = None
-        self._current_df = None
-        self._se_key = None
-        self._se_armed = None
+        self._applet = None
+        self._environment.reset()
         self._auth_verified = False
 
     @contextmanager
     def _session(self) -> Iterator[None]:
         """One transaction; (re)starts the applet session first when the card is new to us."""
         if self._closed:
-            raise CardError("this card session is closed")
+            raise TokenClosed("this card session is closed")
         try:
             if self._card_data is None:
                 # A new applet session (first use, or after a removal dropped everything cached):
@@ -206,7 +202,7 @@ class BeidCard:
                     self._depth -= 1
                     if not self._depth:
                         # Outside a transaction another application may change the SE.
-                        self._se_armed = None
+                        self._environment.armed = None
         except CardRemovedError as exc:
             self._forget(keep_files=_is_reset(exc))
             raise
@@ -218,28 +214,33 @@ class BeidCard:
 
     def _start(self) -> None:
         answer = self.channel.transmit(commands.SELECT_APPLET)
-        if answer.sw != _SW_OK:
-            raise NotABeidCard(f"the BELPIC applet cannot be selected (status {answer.sw:04X})")
-        data = self._read_card_data(extended=atr_generation(self._transport.atr) == "1.8")
+        if answer.sw != SW.OK:
+            raise NotABeidCard(f"the BELPIC applet cannot be selected (status {answer.sw:04X})", sw=answer.sw)
+        data = self._read_card_data(extended=expects_extended_card_data(self._transport.atr))
         if self._cache_serial is not None and self._cache_serial != data.serial_number:
             self._files.clear()
             self._identity = None
+        applet = Applet.from_card_data(data.raw, self._transport.atr)
+        # The old-card pause and the authentication SE follow from the applet, read once.
+        self.channel.wrong_le_delay = applet.wrong_le_pause
+        if applet.key_algorithm is not None:
+            auth = plan_signature(applet, b"", key=KeyRole.AUTHENTICATION, hash=None, prehashed=False,
+                                  padding=Padding.PKCS1V15)
+            self._environment.auth_mse = self._mse_command(auth)
+        self._applet = applet
         self._cache_serial = data.serial_number
         self._card_data = data
-        self._current_df = None
-        self._se_key = None
-        self._se_armed = None
 
     def _read_card_data(self, *, extended: bool) -> CardData:
         if extended:
             answer = self.channel.transmit(commands.GET_CARD_DATA_EXTENDED)
-            if answer.sw == _SW_OK:
+            if answer.sw == SW.OK:
                 return CardData.parse(answer.data)
         answer = self.channel.transmit(commands.GET_CARD_DATA)
-        if answer.sw == _SW_NOT_ACTIVATED:
+        if answer.sw == BelpicSW.NOT_ACTIVATED:
             raise CardNotActivated("GET CARD DATA refused: the card is not activated")
-        if answer.sw != _SW_OK:
-            raise NotABeidCard(f"GET CARD DATA failed with status {answer.sw:04X}")
+        if answer.sw != SW.OK:
+            raise NotABeidCard(f"GET CARD DATA failed with status {answer.sw:04X}", sw=answer.sw)
         return CardData.parse(answer.data)
 
     def _data(self) -> CardData:
@@ -248,17 +249,25 @@ class BeidCard:
         assert self._card_data is not None
         return self._card_data
 
+    @property
+    def applet(self) -> Applet:
+        """What this card's applet can do (version, key algorithm, PSS, basic key...), read once."""
+        if self._applet is None:
+            self._ensure_started()
+        assert self._applet is not None
+        return self._applet
+
     # -- card data ------------------------------------------------------------------------------
 
     @property
     def applet_version(self) -> str:
         """``"1.7"`` or ``"1.8"`` (from GET CARD DATA)."""
-        return self._data().applet_version_text
+        return str(self.applet.version)
 
     @property
     def key_algorithm(self) -> Literal["rsa", "ec"]:
-        """The user keys' algorithm: RSA on 1.7, ECDSA on 1.8."""
-        return "ec" if self._data().applet_version == APPLET_18 else "rsa"
+        """The user keys' algorithm: RSA on 1.7, ECDSA on 1.8 (:class:`NotSupported` when unknown)."""
+        return "ec" if key_algorithm(self.applet) == "ec" else "rsa"
 
     @property
     def serial_number(self) -> str:
@@ -274,79 +283,100 @@ class BeidCard:
         """GET CARD DATA; on 1.8 a fresh extended read, so ``pin_tries_left`` is current."""
         with self._session():
             assert self._card_data is not None
-            if self._card_data.applet_version == APPLET_18:
+            if self.applet.extended_card_data:
                 self._card_data = self._read_card_data(extended=True)
             return self._card_data
 
     # -- files ----------------------------------------------------------------------------------
 
     def _select(self, file: CardFile) -> None:
-        answer = self.channel.transmit(commands.select_path(file.path))
-        if answer.sw == _SW_FILE_NOT_FOUND:
-            raise CardFileNotFound(file.value)
-        if answer.sw == _SW_NOT_ACTIVATED:
-            raise CardNotActivated(f"cannot select {file.label}: the card is not activated")
-        answer.check(commands.Ins.SELECT)
-        self._current_df = file.df
+        checked(self.channel.transmit(commands.select_path(file.path)), file.value, Ins.SELECT)
 
     def _read_binary(self, file: CardFile) -> bytes:
         buffer = bytearray()
         limit: int | None = None
         while True:
             offset = len(buffer)
-            length = commands.READ_CHUNK if limit is None else min(commands.READ_CHUNK, limit - offset)
+            length = READ_CHUNK if limit is None else min(READ_CHUNK, limit - offset)
             if length <= 0:
                 break
-            if offset > commands.MAX_OFFSET:
+            if offset > MAX_OFFSET:
                 raise CardDataError(f"{file.label} is larger than READ BINARY can address")
             answer = self.channel.transmit(commands.read_binary(offset, length))
-            if answer.sw == _SW_END_OF_FILE and offset > 0:
-                break
-            if answer.sw == _SW_NOT_ACTIVATED:
-                raise CardNotActivated(f"cannot read {file.label}: the card is not activated")
-            if answer.sw == _SW_SECURITY:
-                raise SecurityStatusNotSatisfied(f"reading {file.label} needs the PIN")
-            answer.check(commands.Ins.READ_BINARY)
-            if len(answer.data) > length:
-                raise CardDataError(f"{file.label}: card returned {len(answer.data)} bytes for {length}")
-            buffer += answer.data
+            if answer.sw == SW.WRONG_P1P2 and offset > 0:
+                break  # offset past the end: the file ended on a chunk boundary
+            data = checked(answer, f"reading {file.label}", Ins.READ_BINARY)
+            if len(data) > length:
+                raise CardDataError(f"{file.label}: card returned {len(data)} bytes for {length}")
+            buffer += data
             if self.on_progress is not None:
                 self.on_progress(file.label, len(buffer))
-            if len(answer.data) < length:
+            if len(data) < length:
                 break
-            if file.is_certificate and limit is None:
-                limit = self._certificate_limit(file, bytes(buffer))
+            if file in _DER_FILES and limit is None:
+                limit = self._der_limit(file, bytes(buffer))
         return bytes(buffer)
 
     @staticmethod
-    def _certificate_limit(file: CardFile, head: bytes) -> int:
+    def _der_limit(file: CardFile, head: bytes) -> int:
         """Stop after the DER: a certificate EF carries up to 2500 bytes of zero padding."""
         if is_empty(head):
             return len(head)
         if head[:1] != b"\x30":
-            raise CardDataError(f"{file.label} does not hold a DER certificate")
+            raise CardDataError(f"{file.label} does not hold a DER object")
         try:
             return declared_length(head)
         except BelpicFormatError as exc:
             raise CardDataError(f"{file.label}: {exc}") from exc
 
     @staticmethod
-    def _trim_certificate(file: CardFile, data: bytes) -> bytes:
-        try:
-            return trim_der(data)
-        except BelpicFormatError as exc:
-            raise CardDataError(f"{file.label}: {exc}") from exc
+    def _complete(file: CardFile, data: bytes) -> bytes:
+        """The file as kept: only once it is as long as its own structure says (else :class:`GarbledAnswer`).
+
+        DER files end where their DER length says (the padding after it is dropped); TLV files
+        must parse to their end; the photo must end with the JPEG end marker. An empty
+        certificate EF (no such certificate) holds 1300 or 2500 zeros, so it reads as a full
+        chunk of zeros; an empty or short answer is a failed read.
+        """
+        if file in _DER_FILES:
+            if is_empty(data):
+                if len(data) < READ_CHUNK:
+                    raise GarbledAnswer(f"{file.label}: the card answered {len(data)} empty bytes")
+                return b""
+            try:
+                return trim_der(data)
+            except BelpicFormatError as exc:
+                raise GarbledAnswer(f"{file.label}: {exc}") from exc
+        if file in _TLV_FILES:
+            try:
+                parse_tlv(data)
+            except BelpicFormatError as exc:
+                raise GarbledAnswer(f"{file.label}: {exc}") from exc
+        elif file is CardFile.PHOTO and not data.rstrip(b"\x00").endswith(_JPEG_END):
+            raise GarbledAnswer(f"the photo ends before its JPEG end marker ({len(data)} bytes read)")
+        return data
 
     def _read(self, file: CardFile) -> bytes:
         cached = self._files.get(file)
         if cached is not None:
             return cached
-        self._select(file)
-        data = self._read_binary(file)
-        if file.is_certificate:
-            data = b"" if is_empty(data) else self._trim_certificate(file, data)
+        try:
+            self._select(file)
+        except CardFileNotFound:
+            if file.is_certificate:
+                # Every BELPIC card has all five certificate EFs (empty ones are zero-filled).
+                raise GarbledAnswer(f"{file.label}: the card said 'file not found' for a file it has") from None
+            raise
+        data = self._complete(file, self._read_binary(file))
         self._files[file] = data
         return data
+
+    def _drop(self, *files: CardFile) -> None:
+        """Forget cached files that failed a check, so the next call reads them again."""
+        for file in files:
+            self._files.pop(file, None)
+        if CardFile.IDENTITY in files:
+            self._identity = None
 
     def read_file(self, file: CardFile) -> bytes:
         """The raw content of an EF (certificates: the DER without padding, ``b""`` when absent)."""
@@ -362,16 +392,41 @@ class BeidCard:
         """The identity file, parsed (once per card; the session still checks the card is the same)."""
         with self._session():
             if self._identity is None:
-                self._identity = Identity.parse(self._read(CardFile.IDENTITY))
+                try:
+                    self._identity = Identity.parse(self._read(CardFile.IDENTITY))
+                except CardDataError:
+                    self._drop(CardFile.IDENTITY)
+                    raise
             return self._identity
 
     def read_address(self) -> Address:
         """The address file, parsed."""
-        return Address.parse(self.read_file(CardFile.ADDRESS))
+        with self._session():
+            try:
+                return Address.parse(self._read(CardFile.ADDRESS))
+            except CardDataError:
+                self._drop(CardFile.ADDRESS)
+                raise
 
     def read_photo(self) -> bytes:
-        """The JPEG photo."""
-        return self.read_file(CardFile.PHOTO)
+        """The JPEG photo, checked against the identity file's photo hash when that file was read.
+
+        Without the identity file at hand the JPEG structure is checked (start and end markers).
+        A photo that fails is not kept (:class:`GarbledAnswer`); :meth:`verify_integrity` is the
+        full check against the National Register's signature.
+        """
+        with self._session():
+            photo = self._read(CardFile.PHOTO)
+            expected = self._identity.photo_hash if self._identity is not None else None
+            if expected is not None:
+                algorithm = PHOTO_HASHES.get(len(expected))
+                if algorithm is not None and algorithm.digest(photo) != expected:
+                    self._drop(CardFile.PHOTO)
+                    raise GarbledAnswer("the photo read does not match the identity file's photo hash")
+            elif not photo.startswith(_JPEG_START):
+                self._drop(CardFile.PHOTO)
+                raise GarbledAnswer("the photo read does not start like a JPEG")
+            return photo
 
     def read_certificates(self) -> CardCertificates:
         """The five certificates as DER; ``None`` for an empty EF (kids cards, no signature cert)."""
@@ -382,13 +437,8 @@ class BeidCard:
             CardFile.ROOT_CERTIFICATE,
             CardFile.RRN_CERTIFICATE,
         )
-        found: list[bytes | None] = []
         with self._session():
-            for file in files:
-                try:
-                    found.append(self._read(file) or None)
-                except CardFileNotFound:
-                    found.append(None)
+            found = [self._read(file) or None for file in files]
         return CardCertificates(*found)
 
     def verify_integrity(self) -> IntegrityResult:
@@ -401,24 +451,31 @@ class BeidCard:
             CardFile.PHOTO,
             CardFile.RRN_CERTIFICATE,
         ]
-        is_18 = self._data().applet_version == APPLET_18
-        if is_18:
+        basic_key = self.applet.basic_key
+        if basic_key:
             files.append(CardFile.BASIC_PUBLIC_KEY)
-        raw = self.read_files(tuple(files))
-        return verify_integrity(
-            identity=raw[CardFile.IDENTITY],
-            identity_signature=raw[CardFile.IDENTITY_SIGNATURE],
-            address=raw[CardFile.ADDRESS],
-            address_signature=raw[CardFile.ADDRESS_SIGNATURE],
-            rrn_certificate=raw[CardFile.RRN_CERTIFICATE],
-            photo=raw[CardFile.PHOTO],
-            basic_public_key=raw[CardFile.BASIC_PUBLIC_KEY] if is_18 else None,
-        )
+        try:
+            raw = self.read_files(tuple(files))
+            return verify_integrity(
+                identity=raw[CardFile.IDENTITY],
+                identity_signature=raw[CardFile.IDENTITY_SIGNATURE],
+                address=raw[CardFile.ADDRESS],
+                address_signature=raw[CardFile.ADDRESS_SIGNATURE],
+                rrn_certificate=raw[CardFile.RRN_CERTIFICATE],
+                photo=raw[CardFile.PHOTO],
+                basic_public_key=raw[CardFile.BASIC_PUBLIC_KEY] if basic_key else None,
+            )
+        except (IntegrityError, CardDataError):
+            # A glitch in any of them looks like tampering: nothing of this check is kept.
+            self._drop(*_VERIFIED_FILES)
+            raise
 
     # -- PIN ------------------------------------------------------------------------------------
 
     def pinpad(self) -> PinPad | None:
         """The reader's direct PIN features, or ``None`` without a PIN pad (probed once)."""
+        if self._closed:
+            raise TokenClosed("this card session is closed")
         if not self._pinpad_probed:
             self._pinpad_probed = True
             self._pinpad = None
@@ -432,133 +489,113 @@ class BeidCard:
                     self._pinpad = pad
         return self._pinpad
 
+    @property
+    def pin_entry(self) -> PinEntry:
+        """:attr:`PinEntry.PINPAD` when the reader verifies PINs itself, else :attr:`PinEntry.KEYBOARD`."""
+        pad = self.pinpad()
+        return PinEntry.PINPAD if pad is not None and pad.verify_code is not None else PinEntry.KEYBOARD
+
     def _control(self) -> ControlTransport:
         transport = self._transport
         if not isinstance(transport, ControlTransport):
             raise PinRequired()
         return transport
 
-    def _send_pin_command(self, header: bytes, blocks: list[bytearray]) -> int:
-        """Send VERIFY/CHANGE with PIN blocks from a wiped-after-use buffer; return the status word."""
+    def _send_pin_blocks(self, header: bytes, blocks: list[bytearray]) -> int:
+        """Send VERIFY/CHANGE with PIN blocks; every buffer is wiped once sent; return the status word."""
         buffer = bytearray(header)
         try:
             for block in blocks:
                 buffer += block
-            answer = self._transport.transmit(buffer)  # type: ignore[arg-type]
-            self.channel.apdu_count += 1
-            trace_exchange(bytes(buffer[:5]) + b"\xff" * (len(buffer) - 5), answer)
         finally:
-            wipe(buffer)
             for block in blocks:
-                wipe(block)
-        if len(answer) < 2:
-            raise CardDataError("PIN command answered without a status word")
-        return (answer[-2] << 8) | answer[-1]
+                block[:] = bytes(len(block))
+        return self.channel.transmit_secret(buffer).sw
 
-    def _verify(self, pin: str | None) -> None:
+    def _send_pinpad(self, code: int, structure: bytes) -> int:
+        """A PIN-pad VERIFY/MODIFY through the send path (counted and traced like an APDU)."""
+        self._control()
+        answer = self.channel.control(code, structure)
+        return (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
+
+    def _verify(self, pin: bytearray | None) -> None:
         """One VERIFY (keyboard PIN or PIN pad); never repeated on failure."""
         if pin is None:
             pad = self.pinpad()
             if pad is None or pad.verify_code is None:
                 raise PinRequired()
-            answer = self._control().control(pad.verify_code, verify_structure(self._language))
-            sw = (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
-            self.channel.apdu_count += 1
+            sw = self._send_pinpad(pad.verify_code, verify_structure(self._language))
         else:
-            sw = self._send_pin_command(commands.verify_header(), [pin_block(pin)])
-        self._check_pin_status(sw, commands.Ins.VERIFY)
+            sw = self._send_pin_blocks(commands.verify_header(), [pin_block(pin)])
+        self._check_pin_status(sw, Ins.VERIFY)
 
     def _check_pin_status(self, sw: int, ins: int) -> None:
-        failure = _pin_failure(sw)
-        if failure is None and sw == _SW_OK:
+        if sw == SW.OK:
             return
+        failure = status_error(sw, "PIN command", ins)
         if isinstance(failure, (WrongPin, PinBlocked)):
             # A wrong PIN voids every access condition on the card (spec §4.3).
             self._auth_verified = False
-        if failure is not None:
-            raise failure
-        if sw == _SW_SECURITY:
-            raise SecurityStatusNotSatisfied("the card refused the PIN command (6982)")
-        raise ApduError(sw, b"", ins)
+        raise failure
 
-    def _auth_environment(self) -> None:
-        """A VERIFY counts as "PIN once" only outside a non-repudiation SE (spec §4.3).
-
-        When this session has not set the SE itself, the card may still hold one left by
-        another application (OpenSC leaves key 83 after refusing it), so the authentication
-        SE is set first. The next authentication signature with the default algorithm then
-        needs no MSE of its own.
-        """
-        if self._se_key != KeyReference.AUTHENTICATION:
-            plan = plan_signature(
-                self._data().applet_version, b"", key="authentication",
-                hash=default_hash(self._data().applet_version), prehashed=False, padding="pkcs1v15",
-            )
-            self._mse(plan)
-
-    def verify_pin(self, pin: str | None) -> None:
+    def verify_pin(self, pin: PinInput) -> None:
         """VERIFY the cardholder PIN (``None``: on the PIN pad). Unlocks the authentication key.
 
         Raises :class:`WrongPin` (with tries left), :class:`PinBlocked`, :class:`PinFormatError`
         (nothing sent), :class:`PinRequired` when ``pin`` is None and there is no PIN pad.
         """
-        if pin is not None:
-            check_pin(pin)
-        elif self.pinpad() is None:
-            raise PinRequired()
-        with self._session():
-            self._auth_environment()
-            self._verify(pin)
-            self._auth_verified = True
+        with held_pin(pin) as buffer:
+            if buffer is None and self.pin_entry is not PinEntry.PINPAD:
+                raise PinRequired()
+            with self._session():
+                self._verify(buffer)
+                self._auth_verified = True
 
-    def change_pin(self, old: str | None, new: str | None) -> None:
+    def change_pin(self, old: PinInput, new: PinInput) -> None:
         """CHANGE REFERENCE DATA; both ``None`` means entering both PINs on the PIN pad."""
         if (old is None) != (new is None):
             raise PinFormatError("give both the old and the new PIN, or neither (PIN pad)")
-        pad = None
-        if old is not None and new is not None:
-            check_pin(old)
-            check_pin(new)
-        else:
-            pad = self.pinpad()
-            if pad is None or pad.modify_code is None:
-                raise PinRequired("changing the PIN needs the PINs (no PIN pad with MODIFY)")
-        with self._session():
-            self._auth_environment()
-            if pad is not None and pad.modify_code is not None:
-                answer = self._control().control(pad.modify_code, modify_structure(self._language))
-                sw = (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
-                self.channel.apdu_count += 1
-            else:
-                assert old is not None and new is not None
-                sw = self._send_pin_command(commands.change_header(), [pin_block(old), pin_block(new)])
-            self._check_pin_status(sw, commands.Ins.CHANGE_REFERENCE_DATA)
-            self._auth_verified = True
+        with held_pin(old) as old_buffer, held_pin(new) as new_buffer:
+            pad = None
+            if old_buffer is None or new_buffer is None:
+                pad = self.pinpad()
+                if pad is None or pad.modify_code is None:
+                    raise PinRequired("changing the PIN needs the PINs (no PIN pad with MODIFY)")
+            with self._session():
+                if pad is not None and pad.modify_code is not None:
+                    sw = self._send_pinpad(pad.modify_code, modify_structure(self._language))
+                else:
+                    assert old_buffer is not None and new_buffer is not None
+                    blocks = [pin_block(old_buffer), pin_block(new_buffer)]
+                    sw = self._send_pin_blocks(commands.change_header(), blocks)
+                self._check_pin_status(sw, Ins.CHANGE_REFERENCE_DATA)
+                self._auth_verified = True
 
     def pin_tries_left(self) -> int | None:
         """PIN tries left, without costing one (1.8: card data; 1.7: VERIFY with Lc=0)."""
         with self._session():
             assert self._card_data is not None
-            if self._card_data.applet_version == APPLET_18:
+            if self.applet.extended_card_data:
                 self._card_data = self._read_card_data(extended=True)
                 if self._card_data.pin_tries_left is not None:
                     return self._card_data.pin_tries_left
             sw = self.channel.transmit(commands.PIN_STATUS).sw
-        if sw == _SW_OK:
-            return MAX_PIN_TRIES
-        if sw >> 4 == 0x63C:
-            return sw & 0x0F
-        if sw == _SW_BLOCKED:
+        if sw == SW.OK:
+            return PIN_TRIES
+        counter = tries_left(sw)
+        if counter is not None:
+            return counter
+        if sw == SW.AUTH_METHOD_BLOCKED:
             return 0
-        raise ApduError(sw, b"", commands.Ins.VERIFY)
+        if sw == BelpicSW.NOT_ACTIVATED:
+            raise CardNotActivated("the card is not activated: it has no PIN counter yet", sw=sw)
+        raise ApduError(sw, b"", Ins.VERIFY)
 
     def log_off(self) -> None:
         """LOG OFF: the card forgets every PIN verification."""
         with self._session():
             self.channel.send(commands.LOG_OFF)
             self._auth_verified = False
-            self._se_key = None
-            self._se_armed = None
 
     @property
     def pin_verified(self) -> bool:
@@ -567,62 +604,58 @@ class BeidCard:
 
     # -- signing --------------------------------------------------------------------------------
 
-    def _exchange_raw(self, raw: bytes) -> bytes:
-        """One pre-encoded APDU straight to the transport (the signing hot path skips re-validation)."""
-        answer = self._transport.transmit(raw)
-        channel = self.channel
-        channel.apdu_count += 1
-        channel.bytes_received += len(answer)
-        trace_exchange(raw, answer)
-        if len(answer) < 2:
-            raise CardDataError("the card answered without a status word")
-        return answer
-
-    def _mse(self, plan: SigningPlan) -> None:
-        if self._current_df != DF_BELPIC:
-            # eid-mw selects DF00 before MSE; done once, not on every signature.
-            self.channel.transmit(commands.select_path(DF_BELPIC)).check(commands.Ins.SELECT)
-            self._current_df = DF_BELPIC
+    def _mse_command(self, plan: SigningPlan) -> bytes:
+        """The encoded MSE:SET of a plan, built once per (algorithm, key)."""
         key = (plan.algorithm, plan.key_reference)
         raw = self._mse_cache.get(key)
         if raw is None:
             raw = self._mse_cache[key] = commands.mse_set(plan.algorithm, plan.key_reference).to_bytes()
-        answer = self._exchange_raw(raw)
-        if answer[-2:] != b"\x90\x00":
-            self._se_key = None
-            self._se_armed = None
-            sw = (answer[-2] << 8) | answer[-1]
-            raise NotSupported(f"the card refused the signing environment ({sw:04X})")
-        self._se_key = plan.key_reference
-        self._se_armed = key
+        return raw
+
+    def _mse(self, plan: SigningPlan) -> None:
+        sw = self.channel.transmit_raw(self._mse_command(plan)).sw
+        if sw == SW.OK:
+            return
+        if sw == BelpicSW.NOT_ACTIVATED:
+            raise CardNotActivated("the card is not activated: it cannot sign yet", sw=sw)
+        if sw == SW.REFERENCE_NOT_FOUND:  # a kids card has no non-repudiation key
+            key_name = "signature" if plan.key_reference == KeyReference.NON_REPUDIATION else "authentication"
+            raise KeyNotPresent(key_name, sw=sw)
+        raise NotSupported(f"the card refused the signing environment ({sw:04X})")
 
     def _pso(self, plan: SigningPlan) -> bytes:
-        payload = plan.payload
-        self._se_armed = None  # every PSO gets an MSE of its own
-        answer = self._exchange_raw(commands.PSO_HEADER + bytes((len(payload),)) + payload)
-        sw1, sw2 = answer[-2], answer[-1]
-        if sw1 == 0x61:
-            response = self.channel.transmit(commands.get_response(sw2))
-            if response.sw == _SW_OK:
-                return answer[:-2] + response.data
-            sw, data = response.sw, response.data
-        else:
-            sw, data = (sw1 << 8) | sw2, answer[:-2]
-            if sw == _SW_OK:
-                return data
-        if sw == _SW_SECURITY:
-            raise SecurityStatusNotSatisfied("the card wants the PIN before this signature (6982)")
-        raise ApduError(sw, data, commands.Ins.PSO)
+        response = self.channel.transmit_raw(commands.pso(plan.payload))
+        signature = checked(response, "signing", Ins.PSO)
+        expected = self._signature_size(plan.key_reference)
+        if len(signature) != expected:
+            raise GarbledAnswer(f"the card returned a {len(signature)}-byte signature, the key makes {expected}")
+        return signature
+
+    def _signature_size(self, key_reference: int) -> int:
+        """Length of a signature by this key: from its certificate when read, else from the applet."""
+        file = (CardFile.SIGNATURE_CERTIFICATE if key_reference == KeyReference.NON_REPUDIATION
+                else CardFile.AUTHENTICATION_CERTIFICATE)
+        der = self._files.get(file)
+        if der:
+            try:
+                public_key = x509.load_der_x509_certificate(der).public_key()
+            except ValueError:
+                public_key = None
+            if isinstance(public_key, rsa.RSAPublicKey):
+                return (public_key.key_size + 7) // 8
+            if isinstance(public_key, ec.EllipticCurvePublicKey):
+                return 2 * ((public_key.curve.key_size + 7) // 8)
+        return self.applet.signature_size
 
     def sign(
         self,
         data: bytes,
         *,
-        key: KeyName = "authentication",
+        key: KeyName = KeyRole.AUTHENTICATION,
         hash: HashName | None = None,
-        pin: str | None = None,
+        pin: PinInput = None,
         prehashed: bool = False,
-        padding: PaddingName = "pkcs1v15",
+        padding: PaddingName = Padding.PKCS1V15,
     ) -> bytes:
         """Sign with a card key; returns raw bytes (RSA signature, or ``r || s`` for ECDSA).
 
@@ -630,23 +663,27 @@ class BeidCard:
         signature key gets MSE → VERIFY → PSO every time. ``pin=None`` uses an
         earlier verification or the reader's PIN pad.
         """
-        if pin is not None:
-            check_pin(pin)
-        plan = plan_signature(
-            self._data().applet_version, data, key=key, hash=hash, prehashed=prehashed, padding=padding
-        )
-        if plan.key_reference == KeyReference.NON_REPUDIATION:
-            if pin is None and self.pinpad() is None:
-                raise PinRequired("the signature key needs the PIN for every signature")
-            with self._session():
-                self._mse(plan)
-                self._verify(pin)
-                return self._pso(plan)
+        role, pad_kind = key_role(key), padding_of(padding)
+        with held_pin(pin) as buffer:
+            plan = plan_signature(self.applet, data, key=role, hash=hash, prehashed=prehashed, padding=pad_kind)
+            if plan.key_reference == KeyReference.NON_REPUDIATION:
+                return self._sign_non_repudiation(plan, buffer)
+            return self._sign_authentication(plan, buffer)
+
+    def _sign_non_repudiation(self, plan: SigningPlan, pin: bytearray | None) -> bytes:
+        if pin is None and self.pin_entry is not PinEntry.PINPAD:
+            raise PinRequired("the signature key needs the PIN for every signature")
+        with self._session():
+            self._mse(plan)
+            self._verify(pin)
+            return self._pso(plan)
+
+    def _sign_authentication(self, plan: SigningPlan, pin: bytearray | None) -> bytes:
         with self._session():
             verified_now = False
-            if self._se_armed != (plan.algorithm, plan.key_reference):
+            if self._environment.armed != (plan.algorithm, plan.key_reference):
                 self._mse(plan)
-            if not self._auth_verified and (pin is not None or self.pinpad() is not None):
+            if not self._auth_verified and (pin is not None or self.pin_entry is PinEntry.PINPAD):
                 self._verify(pin)
                 self._auth_verified = verified_now = True
             try:
@@ -667,13 +704,14 @@ class BeidCard:
         self,
         data: bytes,
         *,
-        key: KeyName = "authentication",
+        key: KeyName = KeyRole.AUTHENTICATION,
         hash: HashName | None = None,
-        pin: str | None = None,
+        pin: PinInput = None,
         prehashed: bool = False,
+        padding: PaddingName = Padding.PKCS1V15,
     ) -> bytes:
         """Like :meth:`sign`, with ECDSA signatures DER-encoded (RSA signatures are returned as is)."""
-        raw = self.sign(data, key=key, hash=hash, pin=pin, prehashed=prehashed)
+        raw = self.sign(data, key=key, hash=hash, pin=pin, prehashed=prehashed, padding=padding)
         return ecdsa_raw_to_der(raw) if self.key_algorithm == "ec" else raw
 
     # -- card authentication (1.8) --------------------------------------------------------------
@@ -686,20 +724,17 @@ class BeidCard:
         verified with EF 4040, whose SHA-384 must equal identity tag ``1A``;
         a mismatch raises :class:`IntegrityError`.
         """
-        if self._data().applet_version != APPLET_18:
+        if not self.applet.basic_key:
             raise NotSupported("card authentication needs applet 1.8 (the 1.7 basic key is not published)")
-        digest = challenge if len(challenge) == _IA_CHALLENGE_SIZE else hashlib.sha384(challenge).digest()
+        size = CHALLENGE_SIZES[_CHALLENGE_ALGORITHM]
+        digest = challenge if len(challenge) == size else HashAlgorithm.SHA384.digest(challenge)
         with self._session():
-            answer = self.channel.transmit(commands.internal_authenticate(_IA_P384, digest))
-            # A successful INTERNAL AUTHENTICATE clears the security environment (spec §3.8).
-            self._se_key = None
-            self._se_armed = None
-            answer.check(commands.Ins.INTERNAL_AUTHENTICATE)
-            signature = answer.data
+            answer = self.channel.transmit(commands.internal_authenticate(_CHALLENGE_ALGORITHM, digest))
+            signature = answer.check(Ins.INTERNAL_AUTHENTICATE)
             spki = self._read(CardFile.BASIC_PUBLIC_KEY)
             identity_raw = self._read(CardFile.IDENTITY)
         expected = Identity.parse(identity_raw).basic_key_hash
-        if expected is None or hashlib.sha384(spki).digest() != expected:
+        if expected is None or HashAlgorithm.SHA384.digest(spki) != expected:
             raise IntegrityError("basic_public_key", "EF 4040 does not match identity tag 1A")
         try:
             public_key = serialization.load_der_public_key(spki)

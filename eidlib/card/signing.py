@@ -1,55 +1,31 @@
 """Which MSE algorithm reference and PSO data a signature needs, per applet (spec §3.5-3.6).
 
 Everything here runs before any APDU, so a key, hash or padding the applet
-cannot do is refused (:class:`NotSupported`) without touching the card.
+cannot do is refused (:class:`NotSupported`) without touching the card. The
+references come from :mod:`eidlib.belpic.keys`, the version facts from the
+:class:`~eidlib.belpic.applet.Applet` object.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from enum import IntEnum
-from typing import Literal
 
-from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
-from eidlib.token.errors import NotSupported
-from eidlib.token.protocol import HashName, KeyName, PaddingName
+from eidlib.belpic.applet import Applet
+from eidlib.belpic.hashes import HashAlgorithm
+from eidlib.belpic.keys import ECDSA, RSA_PKCS1_BARE, RSA_PSS, EcdsaAlgorithm, KeyReference, RsaAlgorithm
+from eidlib.token.errors import InvalidDigest, NotSupported
+from eidlib.token.protocol import HashName, KeyName, KeyRole, Padding, PaddingName, key_role, padding_of
 
-APPLET_17 = 0x17
-APPLET_18 = 0x18
-
-KeyAlgorithm = Literal["rsa", "ec"]
-
-
-class KeyReference(IntEnum):
-    """Private key references (spec §2.4)."""
-
-    BASIC = 0x81
-    AUTHENTICATION = 0x82
-    NON_REPUDIATION = 0x83
-
-
-KEY_REFERENCES: dict[str, KeyReference] = {
-    "authentication": KeyReference.AUTHENTICATION,
-    "signature": KeyReference.NON_REPUDIATION,
+#: The key reference of each cardholder key.
+KEY_REFERENCES: dict[KeyRole, KeyReference] = {
+    KeyRole.AUTHENTICATION: KeyReference.AUTHENTICATION,
+    KeyRole.SIGNATURE: KeyReference.NON_REPUDIATION,
 }
-
-#: Digest sizes in bytes.
-DIGEST_SIZES: dict[str, int] = {
-    "sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64,
-    "sha3_256": 32, "sha3_384": 48, "sha3_512": 64,
-}  # fmt: skip
-
-#: 1.7 RSA references where the card adds the DigestInfo itself (least host work).
-_RSA_PKCS1_BARE: dict[str, int] = {"sha1": 0x02, "sha256": 0x08}
-RSA_PKCS1_RAW = 0x01
-_RSA_PSS: dict[str, int] = {"sha1": 0x10, "sha256": 0x20}
-_ECDSA: dict[str, int] = {
-    "sha256": 0x01, "sha384": 0x02, "sha512": 0x04,
-    "sha3_256": 0x08, "sha3_384": 0x10, "sha3_512": 0x20,
-}  # fmt: skip
-#: ECDSA "hash not specified": any digest of 20, 28, 32, 48 or 64 bytes.
-ECDSA_ANY_HASH = 0x40
+#: The hashes a caller may name (MD5 and SHA-224 are the virtual card's business only).
+SIGNING_HASHES = frozenset((
+    HashAlgorithm.SHA1, HashAlgorithm.SHA256, HashAlgorithm.SHA384, HashAlgorithm.SHA512,
+    HashAlgorithm.SHA3_256, HashAlgorithm.SHA3_384, HashAlgorithm.SHA3_512,
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,22 +37,27 @@ class SigningPlan:
     payload: bytes
 
 
-def key_algorithm(applet_version: int) -> KeyAlgorithm:
-    """The user keys' algorithm for an applet version."""
-    if applet_version == APPLET_18:
-        return "ec"
-    if applet_version <= APPLET_17:
-        return "rsa"
-    raise NotSupported(f"unknown applet version 0x{applet_version:02X}")
+def key_algorithm(applet: Applet) -> str:
+    """The user keys' algorithm, ``"rsa"`` or ``"ec"``; :class:`NotSupported` for an unknown applet."""
+    algorithm = applet.key_algorithm
+    if algorithm is None:
+        raise NotSupported(f"unknown applet version 0x{applet.version.raw:02X}")
+    return algorithm
 
 
-def default_hash(applet_version: int) -> HashName:
-    """SHA-256 for RSA keys, SHA-384 for P-384 keys."""
-    return "sha384" if key_algorithm(applet_version) == "ec" else "sha256"
+def signing_hash(applet: Applet, hash: HashName | str | None) -> HashAlgorithm:
+    """The hash a signature uses: ``hash``, or the applet's default; :class:`NotSupported` if unknown."""
+    if hash is None:
+        return applet.default_hash
+    algorithm = HashAlgorithm.by_name(hash)
+    if algorithm not in SIGNING_HASHES:
+        raise NotSupported(f"unknown hash {hash!r}")
+    assert algorithm is not None
+    return algorithm
 
 
 def plan_signature(
-    applet_version: int,
+    applet: Applet,
     data: bytes,
     *,
     key: KeyName,
@@ -85,32 +66,29 @@ def plan_signature(
     padding: PaddingName,
 ) -> SigningPlan:
     """Choose the algorithm reference and build the PSO data, or raise :class:`NotSupported`."""
-    reference = KEY_REFERENCES.get(key)
-    if reference is None:
-        raise NotSupported(f"unknown key {key!r}: use 'authentication' or 'signature'")
-    algorithm = key_algorithm(applet_version)
-    hash_name: str = hash if hash is not None else default_hash(applet_version)
-    size = DIGEST_SIZES.get(hash_name)
-    if size is None:
-        raise NotSupported(f"unknown hash {hash_name!r}")
-    if padding not in ("pkcs1v15", "pss"):
-        raise NotSupported(f"unknown padding {padding!r}")
+    reference = KEY_REFERENCES[key_role(key)]
+    algorithm = key_algorithm(applet)
+    hash_algorithm = signing_hash(applet, hash)
+    scheme = padding_of(padding)
+    size = hash_algorithm.digest_size
     if prehashed:
         if len(data) != size:
-            raise NotSupported(f"a {hash_name} digest has {size} bytes, got {len(data)}")
+            raise InvalidDigest(f"a {hash_algorithm.value} digest has {size} bytes, got {len(data)}")
         digest = bytes(data)
     else:
-        digest = hashlib.new(hash_name, data).digest()
+        digest = hash_algorithm.digest(data)
     if algorithm == "ec":
-        if padding != "pkcs1v15":
+        if scheme is not Padding.PKCS1V15:
             raise NotSupported("PSS padding applies to RSA keys only; this card has ECDSA keys")
-        ref = _ECDSA.get(hash_name, ECDSA_ANY_HASH)
-        return SigningPlan(ref, reference, digest)
-    if padding == "pss":
-        if applet_version != APPLET_17 or hash_name not in _RSA_PSS:
-            raise NotSupported(f"RSA-PSS on this card supports SHA-1 and SHA-256 only, not {hash_name}")
-        return SigningPlan(_RSA_PSS[hash_name], reference, digest)
-    bare = _RSA_PKCS1_BARE.get(hash_name)
-    if bare is not None and (bare == 0x02 or applet_version >= APPLET_17):
+        return SigningPlan(ECDSA.get(hash_algorithm, EcdsaAlgorithm.ANY_HASH), reference, digest)
+    if scheme is Padding.PSS:
+        pss = RSA_PSS.get(hash_algorithm)
+        if not applet.pss or pss is None:
+            raise NotSupported(
+                f"RSA-PSS on this card supports SHA-1 and SHA-256 only, not {hash_algorithm.value}"
+            )
+        return SigningPlan(pss, reference, digest)
+    bare = RSA_PKCS1_BARE.get(hash_algorithm)
+    if bare is not None and (bare == RsaAlgorithm.PKCS1_SHA1 or applet.card_adds_sha256_digest_info):
         return SigningPlan(bare, reference, digest)
-    return SigningPlan(RSA_PKCS1_RAW, reference, DIGEST_INFO_PREFIXES[hash_name] + digest)
+    return SigningPlan(RsaAlgorithm.PKCS1, reference, hash_algorithm.digest_info + digest)

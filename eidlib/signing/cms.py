@@ -14,29 +14,19 @@ import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+from typing import get_args
 
 from asn1crypto import algos, cms, core, tsp, x509
 from cryptography import x509 as cx509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 
+from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.errors import EidError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported
 from eidlib.token.protocol import HashName, KeyName, PaddingName, Token
-
-#: cryptography hash classes by eidlib hash name (for the self-check after signing).
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-    "sha3_256": hashes.SHA3_256,
-    "sha3_384": hashes.SHA3_384,
-    "sha3_512": hashes.SHA3_512,
-}
 
 
 class CmsError(EidError):
@@ -89,7 +79,7 @@ def _signature_algorithm(key_algorithm: str, hash: str, padding_name: PaddingNam
                     {
                         "hash_algorithm": {"algorithm": hash},
                         "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": hash}},
-                        "salt_length": _HASHES[hash].digest_size,
+                        "salt_length": HashAlgorithm(hash).digest_size,
                     }
                 ),
             }
@@ -104,7 +94,7 @@ def _signature_algorithm(key_algorithm: str, hash: str, padding_name: PaddingNam
 def _self_check(certificate_der: bytes, signature: bytes, signed: bytes, hash: str, padding_name: PaddingName) -> None:
     """Fail closed: a signature that does not verify with the embedded certificate is never returned."""
     public = cx509.load_der_x509_certificate(certificate_der).public_key()
-    algorithm = _HASHES[hash]()
+    algorithm = HashAlgorithm(hash).algorithm()
     try:
         if isinstance(public, rsa.RSAPublicKey):
             pad: rsa_padding.AsymmetricPadding = (
@@ -138,7 +128,7 @@ def sign_file_cms(
     ``include_chain`` embeds the CA and root certificates too. ``signing_time`` defaults to now (UTC).
     ``padding="pss"`` makes an RSASSA-PSS signature (RSA keys only).
     """
-    if hash not in _HASHES:
+    if hash not in get_args(HashName):
         raise NotSupported(f"unknown hash {hash!r}")
     content = _content(path_or_bytes)
     certificates = token.read_certificates()

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+
+from eidlib.apdu.transport import BaseTransport
 
 Responder = Callable[[bytes], bytes]
 
 
-class ScriptedTransport:
+class ScriptedTransport(BaseTransport):
     def __init__(self, responder: Responder, atr: bytes = b"\x3b\x00") -> None:
+        super().__init__(atr)
         self._responder = responder
-        self._atr = atr
         self.sent: list[bytes] = []
-
-    @property
-    def atr(self) -> bytes:
-        return self._atr
-
-    def connect(self) -> None:
-        pass
-
-    def disconnect(self) -> None:
-        pass
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        yield
 
     def transmit(self, raw: bytes) -> bytes:
         self.sent.append(bytes(raw))

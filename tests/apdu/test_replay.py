@@ -48,3 +48,23 @@ def test_replay_mismatch_and_overrun(tmp_path: Path) -> None:
 def test_malformed_trace(doc: dict[str, object]) -> None:
     with pytest.raises(ProtocolError):
         ReplayTransport(json.loads(json.dumps(doc)))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xff\xfe not utf-8",
+        b"{not json",
+        b'["a", "list"]',
+        b'"just a string"',
+        b'{"format": "eidlib-apdu-trace/1", "atr": "zz", "exchanges": []}',
+        b'{"format": "eidlib-apdu-trace/1", "atr": "3b00", "exchanges": [{"command": 5}]}',
+        b'{"format": "eidlib-apdu-trace/1", "atr": "3b00", "exchanges": 7}',
+    ],
+)
+def test_load_of_a_malformed_file_is_a_protocol_error(tmp_path: Path, content: bytes) -> None:
+    """Issue 12.5: ``load`` reports a bad file like the constructor does."""
+    path = tmp_path / "trace.json"
+    path.write_bytes(content)
+    with pytest.raises(ProtocolError):
+        ReplayTransport.load(path)

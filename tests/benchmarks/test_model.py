@@ -25,7 +25,7 @@ from benchmarks.entry import Entry
 from benchmarks.errors import BenchmarkError
 from benchmarks.report import format_seconds, render_markdown
 from benchmarks.timing import Stats, measure_group, quantile
-from eidlib.card.files import CardFile
+from eidlib.belpic.files import CardFile
 from eidlib.card.session import BeidCard
 from eidlib.emulator import ATR, VirtualCard, VirtualTransport
 from eidlib.errors import EidError

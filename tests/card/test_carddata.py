@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eidlib.card.atr import atr_generation, is_beid_atr
+from eidlib.belpic.atr import atr_generation, is_beid_atr
 from eidlib.carddata.carddata import CardData
 from eidlib.carddata.errors import CardDataError
 from tests.support.vectors import VECTORS

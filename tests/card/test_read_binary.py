@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.apdu.status import ApduError
-from eidlib.card.files import CardFile
+from eidlib.belpic.files import CardFile
 from eidlib.card.session import BeidCard
 from eidlib.carddata.errors import CardDataError
 from eidlib.token.protocol import Token
@@ -65,26 +65,30 @@ def _card(files: dict[str, bytes], eof: EofStyle, **kwargs: bool) -> tuple[BeidC
 @settings(max_examples=60, deadline=None)
 @given(st.binary(min_size=1, max_size=3000), st.sampled_from(["6C", "short"]))
 def test_any_size_reads_exactly(content: bytes, eof: EofStyle) -> None:
-    card, transport = _card({CardFile.PHOTO.value: content}, eof)
-    assert card.read_photo() == content
+    # A file with no structure of its own (the photo is now checked as a JPEG, see test_card_answers).
+    unstructured = CardFile.IDENTITY_SIGNATURE
+    card, transport = _card({unstructured.value: content}, eof)
+    assert card.read_file(unstructured) == content
     assert all(le <= 252 for _, le in transport.reads)
     assert len(transport.reads) <= len(content) // 252 + 2
-    assert card.read_photo() == content  # cached: no new READ BINARY
+    assert card.read_file(unstructured) == content  # cached: no new READ BINARY
     assert len(transport.reads) <= len(content) // 252 + 2
 
 
 @pytest.mark.parametrize("size", [252, 504, 756])
 def test_multiple_of_the_chunk_ends_with_6b00(size: int) -> None:
     content = bytes(range(256)) * 3
-    card, transport = _card({CardFile.PHOTO.value: content[:size]}, "6C")
-    assert card.read_photo() == content[:size]
+    card, transport = _card({CardFile.IDENTITY_SIGNATURE.value: content[:size]}, "6C")
+    assert card.read_file(CardFile.IDENTITY_SIGNATURE) == content[:size]
     assert transport.reads[-1] == (size, 252)
 
 
 def test_certificate_read_stops_at_der_length() -> None:
     der = b"\x30\x82\x01\xf0" + bytes(range(256)) * 2
     der = der[: 4 + 0x1F0]
-    card, transport = _card({CardFile.AUTHENTICATION_CERTIFICATE.value: der + bytes(1100)}, "6C")
+    files = {f.value: bytes(2500) for f in CardFile if f.is_certificate}  # every card has all five EFs
+    files[CardFile.AUTHENTICATION_CERTIFICATE.value] = der + bytes(1100)
+    card, transport = _card(files, "6C")
     assert card.read_certificates().authentication == der
     reads = [r for r in transport.reads if r[0] < 2000]
     assert reads[:2] == [(0, 252), (252, len(der) - 252)]

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 
 from eidlib.apdu.errors import CardRemovedError, NoCardError
 from eidlib.apdu.replay import RecordingTransport
+from eidlib.belpic.files import CardFile
 from eidlib.card.errors import CardNotActivated
-from eidlib.card.files import CardFile
 from eidlib.card.session import BeidCard
 from eidlib.carddata.identity import Identity
 from eidlib.emulator import VirtualCard, VirtualTransport
