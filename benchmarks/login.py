@@ -1,13 +1,12 @@
 """Login entries: ``authenticate`` (client, end to end) and ``validate`` (server throughput).
 
-``validate`` answers revocation from :class:`~eidlib.x509.OcspCache`: the cache is filled by
+``validate`` answers revocation from the :class:`~eidlib.x509.RevocationChecker`'s OCSP cache: the cache is filled by
 one real OCSP exchange whose response is signed by the virtual cards' test PKI responder
 (:class:`PkiOcspClient`, no network), and every timed validation is then a cache hit.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -23,13 +22,13 @@ from benchmarks.timing import measure_group, ratio
 from benchmarks.workload import NONCE, ORIGIN, PIN, Budget, Profile, bare_signer, message
 from eidlib.apdu.pcsc import PcscTransport
 from eidlib.apdu.transport import Transport
-from eidlib.auth import AuthTokenValidator, authenticate
+from eidlib.auth import AuthTokenValidator, ValidationPolicy, authenticate
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
 from eidlib.emulator.pki import TestPki
 from eidlib.opener import open_card
 from eidlib.token.ecdsa import ecdsa_raw_to_der
-from eidlib.x509 import HttpResponse, OcspCache, check_ocsp
+from eidlib.x509 import HttpResponse, RevocationChecker
 
 #: Logins per counted pass.
 COUNTED_LOGINS = 3
@@ -185,10 +184,9 @@ def prepare_validation(profile: Profile) -> Validation:
     leaf = x509.load_der_x509_certificate(certificates.authentication)
     ca = x509.load_der_x509_certificate(certificates.ca)
     client = PkiOcspClient(TestPki.load(profile=profile), leaf)
-    cache = OcspCache(ttl=3600.0)
-    checker = functools.partial(check_ocsp, allowed_hosts=_LOOPBACK, http=client, cache=cache)
+    checker = RevocationChecker(ocsp_hosts=_LOOPBACK, http=client, good_cache_ttl=3600.0)
     # The issuing CA as anchor, as Web eID recommends: no intermediate, so no CRL on the path.
-    validator = AuthTokenValidator(ORIGIN, [certificates.ca], ocsp=checker)
+    validator = AuthTokenValidator(policy=ValidationPolicy.create([certificates.ca], origin=ORIGIN, revocation=checker))
     serialized = token.to_json()
     validator.validate(serialized, NONCE)
     if client.requests != 1:

@@ -3,10 +3,12 @@
 
 Server::
 
-    validator = AuthTokenValidator("https://portal.example.be", TrustStore.belgium(),
-                                   challenge_store=RedisChallengeStore(redis_client))
-    nonce = validator.issue_challenge(browser_session_id)          # send to the client
-    user = validator.validate_session(token_json, browser_session_id)  # nonce taken out first
+    policy = ValidationPolicy(origin="https://portal.example.be", trust=TrustStore.belgium(),
+                              revocation=RevocationChecker())   # OCSP + CRL, Belgian hosts
+    validator = AuthTokenValidator(policy=policy)                # validate(token, nonce) is pure
+    flow = ChallengeFlow(validator, RedisChallengeStore(redis_client))
+    nonce = flow.authenticate_begin(browser_session_id).nonce    # send to the client
+    user = flow.authenticate_complete(browser_session_id, token_json)  # nonce taken out first
     # -> rotate the session id, start the idle clock; user.national_number, user.level == 500
 
 Client::
@@ -20,7 +22,7 @@ Every failure is an :class:`AuthError` subclass named after the check that faile
 from __future__ import annotations
 
 from eidlib.auth.algorithms import ALGORITHMS, signed_message, verify_signature
-from eidlib.auth.challenge import ChallengeStore, MemoryChallengeStore, RedisChallengeStore
+from eidlib.auth.challenge import Challenge, ChallengeFlow, ChallengeStore, MemoryChallengeStore, RedisChallengeStore
 from eidlib.auth.client import authenticate
 from eidlib.auth.errors import (
     AlgorithmMismatch,
@@ -56,7 +58,9 @@ from eidlib.auth.validator import (
     BELGIAN_AUTH_POLICIES,
     DEFAULT_DISALLOWED_POLICIES,
     AuthTokenValidator,
-    OcspChecker,
+    Revocation,
+    ValidationPolicy,
+    validate_authentication_certificate,
 )
 
 __all__ = [
@@ -73,6 +77,8 @@ __all__ = [
     "CertificateNotTrusted",
     "CertificateNotYetValid",
     "CertificateRevoked",
+    "Challenge",
+    "ChallengeFlow",
     "ChallengeMissing",
     "ChallengeStore",
     "ChallengeStoreUnavailable",
@@ -84,15 +90,16 @@ __all__ = [
     "NoAuthenticationCertificate",
     "NonceExpired",
     "NonceNotFound",
-    "OcspChecker",
     "OcspResponderError",
     "RedisChallengeStore",
+    "Revocation",
     "RevocationCheckFailed",
     "SignatureInvalid",
     "TokenParseError",
     "UnsupportedAlgorithm",
     "UnsupportedFormat",
     "UnsupportedTokenFormat",
+    "ValidationPolicy",
     "WrongPurpose",
     "authenticate",
     "check_nonce",
@@ -100,5 +107,6 @@ __all__ = [
     "normalize_origin",
     "parse_format",
     "signed_message",
+    "validate_authentication_certificate",
     "verify_signature",
 ]

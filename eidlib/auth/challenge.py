@@ -11,10 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from eidlib.auth.errors import ChallengeStoreUnavailable, NonceExpired, NonceNotFound
 from eidlib.auth.nonce import generate_nonce
+
+if TYPE_CHECKING:
+    from eidlib.auth.user import AuthenticatedUser
 
 #: Default challenge lifetime in seconds (Web eID: 5 minutes).
 DEFAULT_NONCE_TTL = 300.0
@@ -28,7 +31,6 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # redis-py is optional: a duck-typed client may raise OSError only
         return (OSError,)
     return (RedisError, OSError)
-
 
 
 @runtime_checkable
@@ -180,3 +182,40 @@ class RedisChallengeStore:
         if self._clock() * 1000 > int(expires_text):
             raise NonceExpired("the challenge has expired")
         return nonce
+
+
+class TokenValidator(Protocol):
+    """What :class:`ChallengeFlow` needs: a pure ``validate(token, nonce)`` (the token validator)."""
+
+    def validate(self, token: str | bytes | dict[str, Any], challenge: str) -> AuthenticatedUser: ...
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What :meth:`ChallengeFlow.authenticate_begin` hands out: send ``nonce`` to the client."""
+
+    session_id: str
+    nonce: str
+
+
+class ChallengeFlow:
+    """The two steps of a login around a pure validator, in python-fido2's begin/complete shape.
+
+    ``authenticate_begin(session_id)`` stores a fresh nonce for that (pre-login) session and
+    returns it; ``authenticate_complete(session_id, token)`` takes the nonce out of the store
+    first (single use, even when the token then fails) and validates the token against it.
+    ``store`` defaults to a :class:`MemoryChallengeStore` (one process).
+    """
+
+    def __init__(self, validator: TokenValidator, store: ChallengeStore | None = None) -> None:
+        self.validator = validator
+        self.store: ChallengeStore = store if store is not None else MemoryChallengeStore()
+
+    def authenticate_begin(self, session_id: str) -> Challenge:
+        """Issue the challenge for ``session_id`` (replacing any earlier one)."""
+        return Challenge(session_id=session_id, nonce=self.store.issue(session_id))
+
+    def authenticate_complete(self, session_id: str, token: str | bytes | dict[str, Any]) -> AuthenticatedUser:
+        """Consume the session's challenge, then validate ``token`` against it."""
+        nonce = self.store.consume(session_id)
+        return self.validator.validate(token, nonce)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from eidlib.auth.algorithms import JwaAlgorithm, algorithm_for_key, signed_message, verify_signature
@@ -28,6 +27,8 @@ from eidlib.errors import EidError
 from eidlib.token.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
 from eidlib.token.pin import wipe
 from eidlib.token.protocol import CardCertificates
+from eidlib.x509.certificate import load_der_certificate
+from eidlib.x509.errors import CertificateError
 
 if TYPE_CHECKING:
     from eidlib.token.protocol import Token
@@ -125,8 +126,9 @@ def _login_material(
     if not certificates.authentication:
         raise NoAuthenticationCertificate("the card has no authentication certificate")
     try:
-        public_key = x509.load_der_x509_certificate(certificates.authentication).public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        cert = load_der_certificate(certificates.authentication, what="the card's authentication certificate")
+        public_key = cert.public_key()
+    except (CertificateError, ValueError, UnsupportedAlgorithm) as exc:
         raise NoAuthenticationCertificate("the card's authentication certificate cannot be parsed") from exc
     algorithm = algorithm_for_key(public_key)
     intermediates: tuple[bytes, ...] = ()

@@ -7,6 +7,7 @@ message; log the class name and message for audit. No message ever contains a PI
 from __future__ import annotations
 
 from eidlib.errors import EidError
+from eidlib.x509 import errors as x509_errors
 
 
 class AuthError(EidError):
@@ -55,48 +56,77 @@ class SignatureInvalid(AuthError):
     """The signature does not verify over the configured origin and the stored nonce."""
 
 
-class CertificateDecodeError(AuthError):
+# The certificate failures are the trust layer's errors (eidlib.x509) with AuthError mixed in: a
+# caller catching x509.CertificateExpired or AuthError catches them, with the x509 attributes
+# (subject, not_after, serial_number, reason...) intact.
+
+
+class CertificateDecodeError(AuthError, x509_errors.CertificateError):
     """``unverifiedCertificate`` (or an intermediate) is not a DER X.509 certificate."""
 
 
-class MissingKeyUsage(AuthError):
-    """The user certificate has no key usage extension."""
-
-
-class WrongPurpose(AuthError):
+class WrongPurpose(AuthError, x509_errors.WrongCertificatePurpose):
     """The certificate is not an authentication certificate (e.g. the non-repudiation one)."""
+
+
+class MissingKeyUsage(WrongPurpose, x509_errors.MissingKeyUsage):
+    """The user certificate has no key usage extension."""
 
 
 class DisallowedPolicy(AuthError):
     """The certificate's policies are denied, or none of the required ones is present."""
 
 
-class CertificateExpired(AuthError):
+class CertificateExpired(AuthError, x509_errors.CertificateExpired):
     """The user certificate (or a chain certificate) has expired at validation time."""
 
 
-class CertificateNotYetValid(AuthError):
+class CertificateNotYetValid(AuthError, x509_errors.CertificateNotYetValid):
     """The user certificate (or a chain certificate) is not valid yet at validation time."""
 
 
-class CertificateNotTrusted(AuthError):
+class CertificateNotTrusted(AuthError, x509_errors.CertificateNotTrusted):
     """No path from the user certificate to a configured trust anchor."""
 
 
-class RevocationCheckFailed(AuthError):
+class RevocationCheckFailed(AuthError, x509_errors.RevocationError):
     """The revocation status could not be established (responder down, bad response...): fail closed."""
 
 
-class OcspResponderError(RevocationCheckFailed):
+class OcspResponderError(RevocationCheckFailed, x509_errors.OcspResponderNotAuthorized):
     """The OCSP response was signed by a responder that is not authorised for the issuer."""
 
 
-class CertificateRevoked(AuthError):
-    """The responder says revoked (or unknown, which counts as revoked). ``reason`` when given."""
+class CertificateRevoked(AuthError, x509_errors.CertificateRevoked):
+    """The responder or CRL says revoked (or unknown, which counts as revoked: ``reason == "unknown"``)."""
 
-    def __init__(self, message: str, reason: str | None = None) -> None:
-        self.reason = reason
-        super().__init__(message)
+
+#: Trust-layer error class -> the login error raised for it (most specific first).
+_FOR_X509: tuple[tuple[type[x509_errors.CertificateError], type[AuthError]], ...] = (
+    (x509_errors.CertificateRevoked, CertificateRevoked),
+    (x509_errors.OcspResponderNotAuthorized, OcspResponderError),
+    (x509_errors.RevocationError, RevocationCheckFailed),
+    (x509_errors.MissingKeyUsage, MissingKeyUsage),
+    (x509_errors.WrongCertificatePurpose, WrongPurpose),
+    (x509_errors.CertificateExpired, CertificateExpired),
+    (x509_errors.CertificateNotYetValid, CertificateNotYetValid),
+    (x509_errors.ChainError, CertificateNotTrusted),
+    (x509_errors.CertificateError, CertificateDecodeError),
+)
+
+
+def as_auth_error(exc: x509_errors.CertificateError) -> AuthError:
+    """The login error for a trust-layer error: same message and attributes, also an :class:`AuthError`.
+
+    An error that already is an :class:`AuthError` is returned as it is.
+    """
+    if isinstance(exc, AuthError):
+        return exc
+    target = next(auth for base, auth in _FOR_X509 if isinstance(exc, base))
+    # Built without __init__: the x509 constructors differ, the state is copied as it is.
+    error = target.__new__(target, *exc.args)
+    error.__dict__.update(vars(exc))
+    return error
 
 
 # --- challenge nonces -----------------------------------------------------------------------------

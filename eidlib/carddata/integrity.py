@@ -21,6 +21,8 @@ from eidlib.belpic.tlv import strip_padding
 from eidlib.carddata.address import Address
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
+from eidlib.x509.certificate import load_der_certificate
+from eidlib.x509.errors import CertificateError
 
 #: RSA RRN keys signed with SHA-1 (old cards) or SHA-256 (CA4 era); larger hashes for safety.
 _RSA_HASHES: tuple[hashes.HashAlgorithm, ...] = (
@@ -41,16 +43,15 @@ class IntegrityResult:
     basic_key_verified: bool
 
     def certificate(self) -> x509.Certificate:
-        """The RRN certificate, parsed."""
-        return x509.load_der_x509_certificate(self.rrn_certificate)
+        """The RRN certificate, parsed (it was already loaded once by :func:`verify_integrity`)."""
+        return load_der_certificate(self.rrn_certificate, what="the RRN certificate")
 
 
 def _load_rrn(rrn_certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey | ec.EllipticCurvePublicKey]:
     try:
         der = trim_der(rrn_certificate)
-        cert = x509.load_der_x509_certificate(der)
-        key = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
+        key = load_der_certificate(der, what="the RRN certificate").public_key()
+    except (BelpicFormatError, CertificateError, ValueError, UnsupportedAlgorithm) as exc:
         raise IntegrityError("rrn_certificate", f"not a usable certificate: {exc}") from exc
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
         raise IntegrityError("rrn_certificate", "the RRN key is neither RSA nor EC")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eidlib.card.session import BeidCard
-from eidlib.carddata.errors import IntegrityError
+from eidlib.carddata.verdict import integrity_verdict
 from eidlib.cli.source import is_real_reader, open_source
 from eidlib.errors import EidError
 from eidlib.token.errors import NotSupported, PinFormatError
@@ -116,22 +116,7 @@ def _need_beid(card: Token, what: str) -> BeidCard:
 
 def _integrity_verdict(card: Token) -> dict[str, Any]:
     """The card's own files, or a PKCS#11 module's eID data objects, checked against the RRN signatures."""
-    check = getattr(card, "verify_integrity", None)
-    if check is None:
-        return {"valid": None, "reason": "this token cannot read the signed files"}
-    try:
-        result = check()
-    except IntegrityError as exc:
-        return {"valid": False, "file": exc.file, "reason": exc.reason}
-    except NotSupported as exc:  # a PKCS#11 module without the eID data objects
-        return {"valid": None, "reason": str(exc)}
-    return {
-        "valid": True,
-        "hash": result.hash_algorithm,
-        "photo": result.photo_verified,
-        "basic_key": result.basic_key_verified,
-        "rrn_certificate": result.certificate().subject.rfc4514_string(),
-    }
+    return integrity_verdict(getattr(card, "verify_integrity", None)).to_dict()
 
 
 # -- commands ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """``eid certs``: the card's certificates with role, holder, validity and chain verdict.
 
+The verdicts are :func:`eidlib.x509.verdict.certificate_verdicts`; this module only formats them.
+
 Chains are validated against the Belgian roots (or ``--trust FILE_OR_DIR``), with the card's own
 CA certificate as an untrusted intermediate. ``--ocsp`` also asks the OCSP responder about the
 authentication and signature certificates. ``--out DIR`` also writes the DER files. The exit
@@ -14,26 +16,15 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any
 
 from eidlib.errors import EidError
 from eidlib.token.protocol import CardCertificates, Token
-from eidlib.x509.certificate import CardCertificate, parse_certificate
-from eidlib.x509.chain import Purpose, validate_chain
-from eidlib.x509.errors import CertificateError, RevocationError
+from eidlib.x509.errors import CertificateError
 from eidlib.x509.fetch import BELGIAN_OCSP_HOSTS
-from eidlib.x509.ocsp import check_ocsp
+from eidlib.x509.revocation import RevocationChecker
 from eidlib.x509.truststore import TrustStore
-
-#: Card slot -> purpose its chain is validated for.
-SLOTS: tuple[tuple[str, Purpose], ...] = (
-    ("authentication", "authentication"),
-    ("signature", "signature"),
-    ("ca", "ca"),
-    ("root", "ca"),
-    ("rrn", "rrn"),
-)
+from eidlib.x509.verdict import SLOTS, certificate_verdicts
 
 
 def register(subparsers: Any) -> None:
@@ -52,15 +43,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-@dataclass(frozen=True)
-class OcspOptions:
-    """How ``describe`` asks OCSP responders (only the leaf slots are asked)."""
-
-    url: str | None = None
-    hosts: frozenset[str] = BELGIAN_OCSP_HOSTS
-    timeout: float = 5.0
-
-
 def _parse_time(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -73,74 +55,6 @@ def _open_source(args: argparse.Namespace) -> AbstractContextManager[Token]:
     from eidlib.cli.source import open_source
 
     return open_source(args)
-
-
-def describe(
-    certs: CardCertificates, trust: TrustStore, at: dt.datetime, ocsp: OcspOptions | None = None
-) -> list[dict[str, Any]]:
-    """One entry per certificate on the card: fields, chain verdict and, with ``ocsp``, OCSP status."""
-    parsed: dict[str, CardCertificate] = {}
-    rows: list[dict[str, Any]] = []
-    errors: dict[str, str] = {}
-    for slot, _ in SLOTS:
-        data = getattr(certs, slot)
-        if data is None:
-            continue
-        try:
-            parsed[slot] = parse_certificate(data)
-        except CertificateError as exc:
-            errors[slot] = str(exc)
-    intermediates = [parsed["ca"]] if "ca" in parsed else []
-    for slot, purpose in SLOTS:
-        if slot in errors:
-            rows.append({"slot": slot, "valid": False, "error": f"unreadable certificate: {errors[slot]}"})
-            continue
-        cert = parsed.get(slot)
-        if cert is None:
-            continue
-        row = _fields(slot, cert)
-        try:
-            chain = validate_chain(cert, intermediates, trust=trust, now=at, purpose=purpose)
-        except CertificateError as exc:
-            row.update(valid=False, error=f"{type(exc).__name__}: {exc}")
-        else:
-            row.update(valid=True, chain=[c.common_name or c.subject for c in chain.chain])
-            if ocsp is not None and slot in _OCSP_SLOTS:
-                row["ocsp"] = _ocsp_status(chain.leaf, chain.issuer, at, ocsp)
-                row["valid"] = row["ocsp"] == "good"
-        rows.append(row)
-    return rows
-
-
-_OCSP_SLOTS = frozenset({"authentication", "signature"})
-
-
-def _ocsp_status(leaf: CardCertificate, issuer: CardCertificate, at: dt.datetime, ocsp: OcspOptions) -> str:
-    try:
-        check_ocsp(leaf, issuer, now=at, responder_url=ocsp.url, allowed_hosts=ocsp.hosts, timeout=ocsp.timeout)
-    except RevocationError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return "good"
-
-
-def _fields(slot: str, cert: CardCertificate) -> dict[str, Any]:
-    return {
-        "slot": slot,
-        "role": cert.role.value,
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "common_name": cert.common_name,
-        "given_names": cert.given_names,
-        "surname": cert.surname,
-        "national_number": cert.national_number,
-        "serial_number": f"{cert.serial_number:x}",
-        "not_before": cert.not_before.isoformat(),
-        "not_after": cert.not_after.isoformat(),
-        "key": f"{cert.key_type.upper()} {cert.curve or cert.key_size}",
-        "policies": [p.description for p in cert.policies] or list(cert.policy_oids),
-        "qualified": cert.is_qualified,
-        "sha256": cert.sha256_fingerprint,
-    }
 
 
 def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
@@ -168,7 +82,7 @@ def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
 def _write(out_dir: str, certs: CardCertificates) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     written: list[str] = []
-    for slot, _ in SLOTS:
+    for slot, _purpose in SLOTS:
         data = getattr(certs, slot)
         if data is None:
             continue
@@ -199,10 +113,13 @@ def run(args: argparse.Namespace) -> int:
     except CertificateError as exc:
         raise EidError(f"cannot load trust anchors: {exc}") from exc
     at = args.at or dt.datetime.now(dt.timezone.utc)
-    ocsp = OcspOptions(args.ocsp_url, BELGIAN_OCSP_HOSTS | set(args.allow_host)) if args.ocsp else None
+    revocation = (
+        RevocationChecker(ocsp_url=args.ocsp_url, ocsp_hosts=BELGIAN_OCSP_HOSTS | set(args.allow_host))
+        if args.ocsp else None
+    )
     with _open_source(args) as token:
         certs = token.read_certificates()
-    rows = describe(certs, trust, at, ocsp)
+    rows = [v.to_dict() for v in certificate_verdicts(certs, trust=trust, at=at, revocation=revocation)]
     written = _write(args.out, certs) if args.out else []
     if getattr(args, "json", False):
         print(json.dumps({"validated_at": at.isoformat(), "certificates": rows, "written": written}, indent=2))

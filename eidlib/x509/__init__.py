@@ -3,8 +3,8 @@
 Typical server-side use::
 
     chain = validate_chain(leaf_der, [ca_der], trust=TrustStore.belgium())
-    check_ocsp(chain.leaf, chain.issuer)          # raises unless the responder says GOOD
-    check_chain_revocation(chain)                 # or: OCSP for the leaf + CRL for intermediates
+    checker = RevocationChecker()                 # Belgian hosts, deadlines, caches, nonce policy
+    checker.check_chain(chain)                    # OCSP for the leaf + CRL for intermediates, or raise
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from eidlib.x509.certificate import (
     CertificateRole,
     parse_certificate,
 )
-from eidlib.x509.chain import Purpose, ValidatedChain, validate_chain
-from eidlib.x509.crl import CrlCache, CrlResult, check_crl
+from eidlib.x509.chain import ValidatedChain, validate_chain
+from eidlib.x509.crl import CrlCache, CrlResult
 from eidlib.x509.errors import (
     CertificateError,
     CertificateExpired,
@@ -29,6 +29,7 @@ from eidlib.x509.errors import (
     CrlNoDistributionPoint,
     CrlUnavailable,
     CrlUrlNotAllowed,
+    MissingKeyUsage,
     OcspError,
     OcspNonceMismatch,
     OcspNoResponder,
@@ -45,15 +46,17 @@ from eidlib.x509.errors import (
 from eidlib.x509.fetch import (
     BELGIAN_CRL_HOSTS,
     BELGIAN_OCSP_HOSTS,
+    DeadlineHttpClient,
     FetchError,
     HttpClient,
     HttpResponse,
-    UrllibHttpClient,
 )
-from eidlib.x509.ocsp import OcspCache, OcspResult, check_ocsp
+from eidlib.x509.ocsp import NoncePolicy, OcspCache, OcspResult
 from eidlib.x509.policies import BELGIAN_POLICIES, BelgianPolicy, HolderType, PolicyUsage
-from eidlib.x509.revocation import RevocationReport, check_chain_revocation
+from eidlib.x509.purpose import Purpose, check_purpose, check_validity
+from eidlib.x509.revocation import RevocationChecker, RevocationReport
 from eidlib.x509.truststore import TrustStore
+from eidlib.x509.verdict import CertificateVerdict, certificate_verdicts
 
 __all__ = [
     "BELGIAN_CRL_HOSTS",
@@ -68,6 +71,7 @@ __all__ = [
     "CertificateNotYetValid",
     "CertificateRevoked",
     "CertificateRole",
+    "CertificateVerdict",
     "ChainError",
     "CrlCache",
     "CrlError",
@@ -76,10 +80,13 @@ __all__ = [
     "CrlResult",
     "CrlUnavailable",
     "CrlUrlNotAllowed",
+    "DeadlineHttpClient",
     "FetchError",
     "HolderType",
     "HttpClient",
     "HttpResponse",
+    "MissingKeyUsage",
+    "NoncePolicy",
     "OcspCache",
     "OcspError",
     "OcspNoResponder",
@@ -94,15 +101,15 @@ __all__ = [
     "OcspUrlNotAllowed",
     "PolicyUsage",
     "Purpose",
+    "RevocationChecker",
     "RevocationError",
     "RevocationReport",
     "TrustStore",
-    "UrllibHttpClient",
     "ValidatedChain",
     "WrongCertificatePurpose",
-    "check_chain_revocation",
-    "check_crl",
-    "check_ocsp",
+    "certificate_verdicts",
+    "check_purpose",
+    "check_validity",
     "parse_certificate",
     "validate_chain",
 ]

@@ -6,8 +6,9 @@ key-usage callback; webpki's EKU check stays on for authentication (spec auth-pr
 For signatures the EKU check is replaced so clientAuth is not demanded, and nonRepudiation is
 required instead.
 
-Validity dates of the leaf are checked before path building so the error is precise; a date
-problem found during path building is traced back to the offending intermediate or anchor.
+The purpose and date rules themselves live in :mod:`eidlib.x509.purpose`. Validity dates of the
+leaf are checked before path building so the error is precise; a date problem found during path
+building is traced back to the offending intermediate or anchor.
 """
 
 from __future__ import annotations
@@ -15,31 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import verification as xv
 
-from eidlib.x509.certificate import CLIENT_AUTH, CardCertificate, CertificateInput, as_utc, parse_certificate
-from eidlib.x509.errors import (
-    CertificateExpired,
-    CertificateNotTrusted,
-    CertificateNotYetValid,
-    ChainError,
-    WrongCertificatePurpose,
-)
+from eidlib.x509.certificate import CardCertificate, CertificateInput, as_utc, parse_certificate
+from eidlib.x509.errors import CertificateNotTrusted, ChainError, WrongCertificatePurpose
+from eidlib.x509.purpose import PURPOSES, Purpose, check_purpose, check_validity, purpose_problem
 from eidlib.x509.truststore import TrustStore
-
-#: What the leaf is validated for. ``ca`` validates a CA certificate (e.g. a card's Citizen CA)
-#: against the anchors; ``rrn`` validates the National Register certificate.
-Purpose = Literal["authentication", "signature", "ca", "rrn"]
 
 #: Longest chain accepted (leaf, Citizen CA, root, plus slack for a cross-certificate).
 DEFAULT_MAX_DEPTH = 4
-
-_PURPOSES: tuple[str, ...] = ("authentication", "signature", "ca", "rrn")
-
 
 @dataclass(frozen=True)
 class ValidatedChain:
@@ -65,41 +53,11 @@ class ValidatedChain:
         return self.chain[-1]
 
 
-def _purpose_problem(cert: CardCertificate, purpose: str) -> str | None:
-    """Why ``cert`` cannot be used for ``purpose`` (``None`` when it can)."""
-    ku = cert.key_usage
-    if purpose == "authentication":
-        if "digital_signature" not in ku:
-            return "key usage lacks digitalSignature"
-        if "content_commitment" in ku:
-            return "a nonRepudiation (signing) certificate cannot be used for authentication"
-        if cert.extended_key_usage and CLIENT_AUTH not in cert.extended_key_usage:
-            return "extended key usage lacks clientAuth"
-        if cert.is_ca:
-            return "a CA certificate cannot be used for authentication"
-    elif purpose == "signature":
-        if "content_commitment" not in ku:
-            return "key usage lacks nonRepudiation"
-        if cert.is_ca:
-            return "a CA certificate cannot be used for signatures"
-    elif purpose == "ca":
-        if not cert.is_ca:
-            return "not a CA certificate (basicConstraints cA is not set)"
-        if "key_cert_sign" not in ku:
-            return "key usage lacks keyCertSign"
-    elif purpose == "rrn":
-        if not ku & {"digital_signature", "content_commitment"}:
-            return "key usage lacks digitalSignature and nonRepudiation"
-        if cert.is_ca:
-            return "a CA certificate is not an RRN certificate"
-    return None
-
-
 def _ee_policy(purpose: str, problems: list[str], known: dict[bytes, CardCertificate]) -> xv.ExtensionPolicy:
     """The end-entity extension policy for ``purpose``; callback failures are noted in ``problems``."""
 
     def check_ku(_policy: xv.Policy, cert: x509.Certificate, _ku: x509.KeyUsage) -> None:
-        problem = _purpose_problem(_lookup(cert, known), purpose)
+        problem = purpose_problem(_lookup(cert, known), purpose)
         if problem is not None:
             problems.append(problem)
             raise ValueError(problem)
@@ -125,13 +83,6 @@ def _lookup(cert: x509.Certificate, known: dict[bytes, CardCertificate]) -> Card
     return parsed if parsed is not None else parse_certificate(cert)
 
 
-def _check_dates(cert: CardCertificate, at: dt.datetime) -> None:
-    if at < cert.not_before:
-        raise CertificateNotYetValid(cert.subject, cert.not_before, at)
-    if at > cert.not_after:
-        raise CertificateExpired(cert.subject, cert.not_after, at)
-
-
 def _date_culprit(
     leaf: CardCertificate, candidates: list[CardCertificate], at: dt.datetime, max_depth: int
 ) -> ChainError | None:
@@ -147,7 +98,7 @@ def _date_culprit(
         if not valid:
             worst = issuers[0]
             try:
-                _check_dates(worst, at)
+                check_validity(worst, at)
             except ChainError as exc:
                 return exc
             return None
@@ -171,16 +122,14 @@ def validate_chain(
     :class:`CertificateNotYetValid` or :class:`CertificateNotTrusted` (all :class:`ChainError`),
     or :class:`~eidlib.x509.errors.CertificateError` for unparsable input.
     """
-    if purpose not in _PURPOSES:
+    if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
     leaf_cert = parse_certificate(leaf)
     candidates = [parse_certificate(c) for c in intermediates]
 
-    problem = _purpose_problem(leaf_cert, purpose)
-    if problem is not None:
-        raise WrongCertificatePurpose(problem)
-    _check_dates(leaf_cert, at)
+    check_purpose(leaf_cert, purpose)
+    check_validity(leaf_cert, at)
     if not len(trust):
         raise CertificateNotTrusted("the trust store is empty")
 
@@ -204,7 +153,7 @@ def validate_chain(
     chain = tuple(_lookup(c, known) for c in verified.chain)
     # The verifier already checks the anchor's dates; checking again keeps this invariant explicit.
     for cert in chain:
-        _check_dates(cert, at)
+        check_validity(cert, at)
     return ValidatedChain(chain=chain, purpose=purpose, validated_at=at)
 
 

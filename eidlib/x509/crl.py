@@ -1,7 +1,8 @@
-"""CRL revocation check, meant for intermediates (Citizen/Foreigner CA) as eID Viewer does.
+"""CRLs, meant for intermediates (Citizen/Foreigner CA) as eID Viewer does: parse, verify, look up, cache.
 
 A downloaded CRL is checked (issuer name, signature with the issuer's key, cRLSign, thisUpdate and
-nextUpdate window) and cached until its nextUpdate. Every failure raises a
+nextUpdate window) and cached until its nextUpdate. Downloading (allowlist, deadline) is
+:class:`~eidlib.x509.revocation.RevocationChecker`'s job. Every failure raises a
 :class:`~eidlib.x509.errors.RevocationError`.
 """
 
@@ -9,25 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from cryptography import x509
 
-from eidlib.x509.certificate import X509_PARSE_ERRORS, CardCertificate, CertificateInput, as_utc, parse_certificate
-from eidlib.x509.errors import (
-    CertificateRevoked,
-    CrlInvalid,
-    CrlNoDistributionPoint,
-    CrlUnavailable,
-    CrlUrlNotAllowed,
-    RevocationError,
-)
-from eidlib.x509.fetch import BELGIAN_CRL_HOSTS, FetchError, HttpClient, UrllibHttpClient, url_host_allowed
+from eidlib.x509.certificate import X509_PARSE_ERRORS, CardCertificate
+from eidlib.x509.errors import CertificateRevoked, CrlInvalid, RevocationError
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_SKEW = dt.timedelta(minutes=15)
-_MAX_CRL = 64 * 1024 * 1024
 _PEM_CRL = b"-----BEGIN X509 CRL-----"
 
 
@@ -76,22 +65,26 @@ def _issuer_key(issuer: x509.Certificate) -> bytes:
     return x509.SubjectKeyIdentifier.from_public_key(issuer.public_key()).digest
 
 
-def _pick_url(cert: CardCertificate, crl_url: str | None) -> str:
-    if crl_url is not None:
-        return crl_url
-    for url in cert.crl_urls:
-        if url.lower().startswith(("http://", "https://")):
-            return url
-    raise CrlNoDistributionPoint(f"certificate {cert.subject!r} names no HTTP CRL distribution point")
-
-
-def _load_crl(data: bytes) -> x509.CertificateRevocationList:
+def load_crl(data: bytes) -> x509.CertificateRevocationList:
+    """A DER or PEM CRL; :class:`CrlInvalid` when malformed."""
     try:
         if data.lstrip().startswith(_PEM_CRL):
             return x509.load_pem_x509_crl(data)
         return x509.load_der_x509_crl(data)
     except X509_PARSE_ERRORS as exc:
         raise CrlInvalid(f"malformed CRL: {exc}") from exc
+
+
+def verify_crl(
+    crl: x509.CertificateRevocationList, issuer: CardCertificate, at: dt.datetime, skew: dt.timedelta
+) -> None:
+    """Issuer name, cRLSign, signature with ``issuer``'s key, thisUpdate/nextUpdate window."""
+    try:
+        _verify_crl(crl, issuer, at, skew)
+    except RevocationError:
+        raise
+    except X509_PARSE_ERRORS as exc:
+        raise CrlInvalid(f"unusable CRL: {exc}") from exc
 
 
 def _verify_crl(
@@ -117,17 +110,6 @@ def _verify_crl(
         raise CrlInvalid(f"the CRL is stale (nextUpdate {next_update.isoformat()})")
 
 
-def _download(url: str, timeout: float, http: HttpClient | None) -> x509.CertificateRevocationList:
-    client = http if http is not None else UrllibHttpClient(max_body=_MAX_CRL)
-    try:
-        answer = client.request("GET", url, timeout=timeout)
-    except FetchError as exc:
-        raise CrlUnavailable(f"CRL {url}: {exc}") from exc
-    if answer.status != 200:
-        raise CrlUnavailable(f"CRL {url}: HTTP {answer.status}")
-    return _load_crl(answer.body)
-
-
 def _reason(entry: x509.RevokedCertificate) -> str | None:
     try:
         return entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
@@ -135,59 +117,23 @@ def _reason(entry: x509.RevokedCertificate) -> str | None:
         return None
 
 
-def check_crl(
-    cert: CertificateInput,
-    issuer: CertificateInput,
-    *,
-    now: dt.datetime | None = None,
-    crl_url: str | None = None,
-    allowed_hosts: Collection[str] = BELGIAN_CRL_HOSTS,
-    timeout: float = DEFAULT_TIMEOUT,
-    http: HttpClient | None = None,
-    cache: CrlCache | None = None,
-    allowed_skew: dt.timedelta = DEFAULT_SKEW,
+def crl_status(
+    crl: x509.CertificateRevocationList, cert: CardCertificate, url: str, *, from_cache: bool
 ) -> CrlResult:
-    """Check ``cert`` against its issuer's CRL; return only when it is not listed.
-
-    ``crl_url`` overrides the certificate's CRL distribution point; its host must be in
-    ``allowed_hosts`` either way. Raises :class:`CertificateRevoked` or a :class:`CrlError` subclass.
-    """
-    at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
-    cert_card = parse_certificate(cert)
-    issuer_card = parse_certificate(issuer)
-    url = _pick_url(cert_card, crl_url)
-    if not url_host_allowed(url, allowed_hosts):
-        raise CrlUrlNotAllowed(f"CRL URL {url!r} is not in the allowed hosts")
-
-    crl = cache.get(url, issuer_card.certificate, at) if cache is not None else None
-    from_cache = crl is not None
-    if crl is None:
-        crl = _download(url, timeout, http)
-        try:
-            _verify_crl(crl, issuer_card, at, allowed_skew)
-        except RevocationError:
-            raise
-        except X509_PARSE_ERRORS as exc:
-            raise CrlInvalid(f"unusable CRL: {exc}") from exc
-        if cache is not None:
-            cache.put(url, issuer_card.certificate, crl)
+    """Raise :class:`CertificateRevoked` when ``cert`` is on the (verified) ``crl``; else the result."""
     try:
-        entry = crl.get_revoked_certificate_by_serial_number(cert_card.serial_number)
+        entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
         if entry is not None:
-            raise CertificateRevoked(
-                cert_card.serial_number, revocation_time=entry.revocation_date_utc, reason=_reason(entry)
-            )
+            reason = _reason(entry)
+            raise CertificateRevoked(cert.serial_number, revocation_time=entry.revocation_date_utc, reason=reason)
         this_update, next_update = crl.last_update_utc, crl.next_update_utc
     except RevocationError:
         raise
     except X509_PARSE_ERRORS as exc:
         raise CrlInvalid(f"malformed CRL entry: {exc}") from exc
-    if next_update is None:  # _verify_crl refuses such CRLs; kept for the type checker
+    if next_update is None:  # verify_crl refuses such CRLs; kept for the type checker
         raise CrlInvalid("the CRL has no nextUpdate")
     return CrlResult(
-        serial_number=cert_card.serial_number,
-        url=url,
-        this_update=this_update,
-        next_update=next_update,
+        serial_number=cert.serial_number, url=url, this_update=this_update, next_update=next_update,
         from_cache=from_cache,
     )

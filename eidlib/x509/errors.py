@@ -49,6 +49,10 @@ class WrongCertificatePurpose(ChainError):
     """The certificate's key usage or extended key usage does not allow the requested purpose."""
 
 
+class MissingKeyUsage(WrongCertificatePurpose):
+    """The certificate has no key usage extension, so it cannot be used as an end-entity certificate."""
+
+
 class RevocationError(CertificateError):
     """A revocation check did not succeed; the certificate must be treated as not usable."""
 
@@ -66,7 +70,8 @@ class CertificateRevoked(RevocationError):
     ) -> None:
         self.serial_number = serial_number
         self.revocation_time = revocation_time
-        self.reason = reason
+        #: The CRL/OCSP reason name, or ``"unknown"`` for an UNKNOWN status.
+        self.reason = "unknown" if unknown else reason
         self.unknown = unknown
         if unknown:
             text = f"certificate {serial_number:x}: status unknown to the responder (treated as revoked)"

@@ -1,12 +1,19 @@
-"""OCSP revocation check of a leaf certificate, strict and fail-closed.
+"""OCSP, strict and fail-closed: the request, the response checks and the short GOOD-answer cache.
 
 The checks follow Web eID's validator (``shared/spec/auth-protocol.md`` §1.6 step 8 and §6.7):
 successful response status; exactly one SingleResponse whose CertID matches the request; the
 responder is chosen by ResponderID (by name or key hash, never by position) among the issuer and
 the certificates in the response, and must be the issuer itself or a certificate the issuer
-issued with the OCSPSigning EKU (valid now); the signature over ``tbs_response_bytes`` verifies;
-thisUpdate/nextUpdate are within the window; the nonce is echoed; the status is GOOD. UNKNOWN
-counts as revoked. Every failure raises a :class:`~eidlib.x509.errors.RevocationError`.
+issued with the OCSPSigning EKU (valid now), or the pinned designated responder; the signature
+over ``tbs_response_bytes`` verifies; thisUpdate/nextUpdate are within the window; the status is
+GOOD (UNKNOWN counts as revoked).
+
+Nonces (:class:`NoncePolicy`, §3.5): whether Belgian responders echo them is undocumented, so a
+nonce is sent, a *different* nonce is always refused, and an answer without one is accepted only
+when it is fresh (producedAt and thisUpdate within ``NoncePolicy.max_age``), unless the policy
+requires the echo. The network side, host allowlist and deadlines are
+:class:`~eidlib.x509.revocation.RevocationChecker`'s. Every failure raises a
+:class:`~eidlib.x509.errors.RevocationError`.
 """
 
 from __future__ import annotations
@@ -16,8 +23,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -28,34 +35,27 @@ from cryptography.x509 import ocsp
 from eidlib.x509.certificate import (
     OCSP_SIGNING,
     X509_PARSE_ERRORS,
-    CardCertificate,
     CertificateInput,
-    as_utc,
     load_x509_certificate,
-    parse_certificate,
 )
 from eidlib.x509.errors import (
     CertificateRevoked,
     OcspError,
     OcspNonceMismatch,
-    OcspNoResponder,
     OcspResponderNotAuthorized,
     OcspResponseInvalid,
     OcspResponseStale,
     OcspResponseUnsuccessful,
     OcspSignatureInvalid,
-    OcspUnavailable,
-    OcspUrlNotAllowed,
     RevocationError,
 )
-from eidlib.x509.fetch import BELGIAN_OCSP_HOSTS, FetchError, HttpClient, UrllibHttpClient, url_host_allowed
 
 #: Nonce length in bytes (Web eID uses 32).
 NONCE_LENGTH = 32
-DEFAULT_TIMEOUT = 5.0
 DEFAULT_SKEW = dt.timedelta(minutes=15)
 DEFAULT_MAX_AGE = dt.timedelta(minutes=2)
-_MAX_RESPONSE = 1024 * 1024
+#: Default lifetime of a cached GOOD answer, in seconds (0 disables the cache).
+DEFAULT_GOOD_TTL = 60.0
 
 #: (issuer name DER, issuer key hash, serial number, SHA-256 of the leaf DER).
 CacheKey = tuple[bytes, bytes, int, bytes]
@@ -76,15 +76,41 @@ class OcspResult:
     from_cache: bool = False
 
 
+@dataclass(frozen=True)
+class NoncePolicy:
+    """How one responder is asked and judged about the OCSP nonce (RFC 8954).
+
+    ``send``: put a random nonce in the request. ``require``: refuse an answer that does not
+    echo it. Otherwise an answer without the nonce (or to a request without one) is accepted
+    only when producedAt and thisUpdate are at most ``max_age`` (plus the clock skew) old. An
+    answer carrying a nonce other than the one sent is always refused.
+    """
+
+    send: bool = True
+    require: bool = False
+    max_age: dt.timedelta = DEFAULT_MAX_AGE
+
+    def __post_init__(self) -> None:
+        if self.require and not self.send:
+            raise ValueError("a nonce cannot be required without sending one")
+        if self.max_age < dt.timedelta(0):
+            raise ValueError("max_age must not be negative")
+
+
+#: Send a nonce, accept a fresh answer without one, never a wrong one.
+DEFAULT_NONCE_POLICY = NoncePolicy()
+
+
 class OcspCache:
     """A short positive-result cache keyed by issuer (name and key hash) + serial.
 
     Entries live ``ttl`` seconds of ``clock`` (default :func:`time.monotonic`) and never past the
-    response's nextUpdate. Only GOOD results are stored. Thread-safe; at most ``max_entries``.
+    response's nextUpdate; ``ttl=0`` stores nothing. Only GOOD results are stored. Thread-safe; at
+    most ``max_entries``.
     """
 
     def __init__(
-        self, ttl: float = 60.0, *, clock: Callable[[], float] = time.monotonic, max_entries: int = 10_000
+        self, ttl: float = DEFAULT_GOOD_TTL, *, clock: Callable[[], float] = time.monotonic, max_entries: int = 10_000
     ) -> None:
         if ttl < 0 or max_entries < 1:
             raise ValueError("ttl must be >= 0 and max_entries >= 1")
@@ -108,6 +134,8 @@ class OcspCache:
 
     def put(self, key: CacheKey, result: OcspResult) -> None:
         """Store a GOOD result."""
+        if self.ttl == 0:
+            return
         with self._lock:
             self._entries[key] = (self._clock() + self.ttl, result)
             self._entries.move_to_end(key)
@@ -245,114 +273,40 @@ def _check_times(
             raise OcspResponseStale(f"nextUpdate {next_update.isoformat()} has passed")
 
 
-def _check_nonce(response: ocsp.OCSPResponse, sent: bytes) -> None:
-    try:
-        echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
-    except x509.ExtensionNotFound:
-        raise OcspNonceMismatch("the response carries no nonce (possible replay)") from None
-    if echoed != sent:
-        raise OcspNonceMismatch("the response nonce differs from the request's (possible replay)")
-
-
-def _check_issued_by(leaf: x509.Certificate, issuer: x509.Certificate) -> None:
+def check_issued_by(leaf: x509.Certificate, issuer: x509.Certificate) -> None:
+    """Raise :class:`OcspError` unless ``issuer``'s key signed ``leaf`` (checked before any request)."""
     try:
         leaf.verify_directly_issued_by(issuer)
     except _VERIFY_ERRORS:
         raise OcspError("the given issuer certificate did not issue the certificate to check") from None
 
 
-def _pick_url(leaf: CardCertificate, responder_url: str | None) -> str:
-    if responder_url is not None:
-        return responder_url
-    for url in leaf.ocsp_urls:
-        if url.lower().startswith(("http://", "https://")):
-            return url
-    raise OcspNoResponder(f"certificate {leaf.subject!r} names no OCSP responder")
-
-
-def check_ocsp(
-    leaf: CertificateInput,
-    issuer: CertificateInput,
-    *,
-    now: dt.datetime | None = None,
-    responder_url: str | None = None,
-    nonce: bool = True,
-    allowed_hosts: Collection[str] = BELGIAN_OCSP_HOSTS,
-    timeout: float = DEFAULT_TIMEOUT,
-    http: HttpClient | None = None,
-    cache: OcspCache | None = None,
-    allowed_skew: dt.timedelta = DEFAULT_SKEW,
-    max_age: dt.timedelta = DEFAULT_MAX_AGE,
-    hash_algorithm: hashes.HashAlgorithm | None = None,
-    designated_responder: CertificateInput | None = None,
-    nonce_disabled_hosts: Collection[str] = (),
-) -> OcspResult:
-    """Ask the OCSP responder about ``leaf`` (issued by ``issuer``); return only for a GOOD answer.
-
-    ``responder_url`` overrides the leaf's AIA OCSP URL; its host must be in ``allowed_hosts``
-    either way. ``nonce=False`` (or the responder's host in ``nonce_disabled_hosts``) for
-    responders that do not echo nonces; freshness then rests on the thisUpdate window.
-    ``allowed_skew`` and ``max_age`` bound thisUpdate to ``[now - skew - max_age, now + skew]``.
-    ``hash_algorithm`` is the CertID hash (SHA-1 by default, as Web eID; eID Viewer uses SHA-256).
-    ``designated_responder`` pins the responder certificate (Web eID's "designated OCSP service"):
-    the response must then be signed by exactly that certificate, which must be valid now.
-    Raises :class:`CertificateRevoked` (also for UNKNOWN) or an :class:`OcspError` subclass.
-    """
-    at = as_utc(now) if now is not None else dt.datetime.now(dt.timezone.utc)
-    leaf_cert = load_x509_certificate(leaf)
-    issuer_cert = load_x509_certificate(issuer)
-    key = cache_key(leaf_cert, issuer_cert)
-    if cache is not None:
-        # Entries are only stored after the issuer check below, and are bound to the leaf's bytes.
-        cached = cache.get(key, at)
-        if cached is not None:
-            return replace(cached, from_cache=True)
-
-    designated = load_x509_certificate(designated_responder) if designated_responder is not None else None
-    _check_issued_by(leaf_cert, issuer_cert)
-    url = _pick_url(parse_certificate(leaf_cert), responder_url)
-    if not url_host_allowed(url, allowed_hosts):
-        raise OcspUrlNotAllowed(f"OCSP responder {url!r} is not in the allowed hosts")
-
-    if nonce and nonce_disabled_hosts and url_host_allowed(url, nonce_disabled_hosts):
-        nonce = False
-    builder = ocsp.OCSPRequestBuilder().add_certificate(leaf_cert, issuer_cert, hash_algorithm or hashes.SHA1())
-    sent_nonce = os.urandom(NONCE_LENGTH) if nonce else b""
+def build_request(
+    leaf: x509.Certificate, issuer: x509.Certificate, *, hash_algorithm: hashes.HashAlgorithm, nonce: bool
+) -> tuple[ocsp.OCSPRequest, bytes]:
+    """The OCSP request for ``leaf`` and the nonce it carries (``b""`` without one)."""
+    builder = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hash_algorithm)
+    sent = os.urandom(NONCE_LENGTH) if nonce else b""
     if nonce:
-        builder = builder.add_extension(x509.OCSPNonce(sent_nonce), critical=False)
-    request = builder.build()
-
-    client = http if http is not None else UrllibHttpClient(max_body=_MAX_RESPONSE)
-    try:
-        answer = client.request(
-            "POST",
-            url,
-            body=request.public_bytes(serialization.Encoding.DER),
-            headers={"Content-Type": "application/ocsp-request", "Accept": "application/ocsp-response"},
-            timeout=timeout,
-        )
-    except FetchError as exc:
-        raise OcspUnavailable(f"OCSP responder {url}: {exc}") from exc
-    if answer.status != 200:
-        raise OcspUnavailable(f"OCSP responder {url} answered HTTP {answer.status}")
-
-    result = _evaluate(answer.body, request, issuer_cert, designated, url, sent_nonce, at, allowed_skew, max_age)
-    if cache is not None:
-        cache.put(key, result)
-    return result
+        builder = builder.add_extension(x509.OCSPNonce(sent), critical=False)
+    return builder.build(), sent
 
 
-def _evaluate(
-    body: bytes,
-    request: ocsp.OCSPRequest,
-    issuer: x509.Certificate,
-    designated: x509.Certificate | None,
-    url: str,
-    sent_nonce: bytes,
-    at: dt.datetime,
-    skew: dt.timedelta,
-    max_age: dt.timedelta,
+@dataclass(frozen=True)
+class ResponseRules:
+    """How an answer is judged: time window, nonce policy, an optional pinned responder."""
+
+    at: dt.datetime
+    skew: dt.timedelta = DEFAULT_SKEW
+    max_age: dt.timedelta = DEFAULT_MAX_AGE
+    nonce: NoncePolicy = DEFAULT_NONCE_POLICY
+    designated: x509.Certificate | None = None
+
+
+def evaluate_response(
+    body: bytes, request: ocsp.OCSPRequest, sent_nonce: bytes, issuer: x509.Certificate, url: str, rules: ResponseRules
 ) -> OcspResult:
+    """Check an OCSP answer to ``request`` (which carried ``sent_nonce``); return only for GOOD."""
     try:
         response = ocsp.load_der_ocsp_response(body)
     except X509_PARSE_ERRORS as exc:
@@ -371,11 +325,10 @@ def _evaluate(
             or single.hash_algorithm.name != request.hash_algorithm.name
         ):
             raise OcspResponseInvalid("the SingleResponse's CertID does not match the request")
-        responder = _select_responder(response, issuer, at, skew, designated)
+        responder = _select_responder(response, issuer, rules.at, rules.skew, rules.designated)
         _verify_signature(responder, response)
-        _check_times(single, at, skew, max_age)
-        if sent_nonce:
-            _check_nonce(response, sent_nonce)
+        _check_times(single, rules.at, rules.skew, rules.max_age)
+        nonce_checked = _check_nonce(response, single, sent_nonce, rules)
         status = single.certificate_status
         if status is ocsp.OCSPCertStatus.REVOKED:
             reason = single.revocation_reason
@@ -393,9 +346,34 @@ def _evaluate(
             next_update=single.next_update_utc,
             produced_at=response.produced_at_utc,
             responder=responder.subject.rfc4514_string(),
-            nonce_checked=bool(sent_nonce),
+            nonce_checked=nonce_checked,
         )
     except RevocationError:
         raise
     except X509_PARSE_ERRORS as exc:
         raise OcspResponseInvalid(f"unusable OCSP response: {exc}") from exc
+
+
+def _check_nonce(
+    response: ocsp.OCSPResponse, single: ocsp.OCSPSingleResponse, sent: bytes, rules: ResponseRules
+) -> bool:
+    """True when the sent nonce came back; raise for a wrong one, or for a missing one that is not allowed."""
+    try:
+        echoed: bytes | None = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        echoed = None
+    if echoed is not None:
+        if echoed != sent:
+            raise OcspNonceMismatch("the response nonce differs from the request's (possible replay)")
+        return True
+    if sent and rules.nonce.require:
+        raise OcspNonceMismatch("the response carries no nonce (possible replay)")
+    # No nonce to rely on: only a freshly produced answer is accepted.
+    oldest = rules.at - rules.skew - rules.nonce.max_age
+    produced = response.produced_at_utc
+    if produced > rules.at + rules.skew:
+        raise OcspResponseStale(f"producedAt {produced.isoformat()} is in the future")
+    for name, moment in (("producedAt", produced), ("thisUpdate", single.this_update_utc)):
+        if moment < oldest:
+            raise OcspResponseStale(f"{name} {moment.isoformat()} is too old for an answer without a nonce")
+    return False

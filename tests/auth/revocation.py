@@ -1,18 +1,16 @@
 """Real revocation services for the virtual cards' test PKI: OpenSSL's OCSP responder for the user
-certificate and a loopback CRL of the root for the Citizen CA, wrapped as validator checkers."""
+certificate and a loopback CRL of the root for the Citizen CA, behind one RevocationChecker."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography import x509
 
 from eidlib.emulator.pki import TestPki
-from eidlib.x509 import check_crl, check_ocsp
+from eidlib.x509 import RevocationChecker
 from tests.support.crl import CrlServer, make_crl
 from tests.support.ocsp import IndexEntry, OpensslOcspResponder
 
@@ -21,10 +19,9 @@ LOOPBACK = ("127.0.0.1",)
 
 @dataclass
 class Revocation:
-    """The checkers to hand to ``AuthTokenValidator`` and the services behind them."""
+    """The revocation policy to hand to the validator and the services behind it."""
 
-    ocsp: Any
-    crl: Any
+    checker: RevocationChecker
     responder: OpensslOcspResponder
     crl_server: CrlServer
 
@@ -50,8 +47,13 @@ def revocation_services(
         entries=entries,
     ) as responder, CrlServer({"/root.crl": crl}) as crl_server:
         yield Revocation(
-            ocsp=functools.partial(check_ocsp, responder_url=responder.url, allowed_hosts=LOOPBACK, timeout=5.0),
-            crl=functools.partial(check_crl, crl_url=crl_server.url("/root.crl"), allowed_hosts=LOOPBACK),
+            checker=checker_for(responder.url, crl_server.url("/root.crl")),
             responder=responder,
             crl_server=crl_server,
         )
+
+
+def checker_for(ocsp_url: str, crl_url: str, **options: object) -> RevocationChecker:
+    """A checker asking ``ocsp_url`` and ``crl_url`` (loopback hosts allowed), library defaults otherwise."""
+    return RevocationChecker(ocsp_url=ocsp_url, crl_url=crl_url, ocsp_hosts=LOOPBACK, crl_hosts=LOOPBACK,
+                             **options)  # type: ignore[arg-type]

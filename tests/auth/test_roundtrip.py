@@ -4,7 +4,6 @@ OpenSSL OCSP responder → user. Also replay, expiry, wrong origin, signature ce
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,10 +26,11 @@ from eidlib.auth import (
     signed_message,
 )
 from eidlib.auth.algorithms import ALGORITHMS
-from eidlib.x509 import crl as x509_crl
-from eidlib.x509 import ocsp as x509_ocsp
+from eidlib.auth.challenge import ChallengeStore
+from eidlib.auth.validator import ValidationPolicy
+from eidlib.x509 import RevocationChecker
 from tests.auth.independent import webeid_token_ok
-from tests.auth.revocation import revocation_services
+from tests.auth.revocation import LOOPBACK, checker_for, revocation_services
 from tests.support.redis import free_port
 
 ORIGIN = "https://portal.example.be"
@@ -55,8 +55,9 @@ def _certs(card: Any) -> tuple[x509.Certificate, bytes]:
     return x509.load_der_x509_certificate(certificates.authentication), certificates.root
 
 
-def _checker(url: str) -> Any:
-    return functools.partial(x509_ocsp.check_ocsp, responder_url=url, allowed_hosts=("127.0.0.1",), timeout=3.0)
+def _validator(root: bytes, checker: RevocationChecker, store: ChallengeStore | None = None) -> AuthTokenValidator:
+    policy = ValidationPolicy.create([root], origin=ORIGIN, revocation=checker)
+    return AuthTokenValidator(policy=policy, challenge_store=store)
 
 
 @pytest.mark.ocsp
@@ -64,7 +65,7 @@ def test_round_trip_with_real_ocsp(card: Any, profile: str) -> None:
     leaf, root = _certs(card)
     store = MemoryChallengeStore()
     with revocation_services(profile, leaf) as services:
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl, challenge_store=store)
+        validator = _validator(root, services.checker, store)
         nonce = validator.issue_challenge("browser-1")
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         assert token.algorithm == EXPECTED_ALG[profile]
@@ -86,7 +87,7 @@ def test_round_trip_with_real_ocsp(card: Any, profile: str) -> None:
 def test_revoked_and_unknown_are_rejected(card: Any, profile: str, status: str) -> None:
     leaf, root = _certs(card)
     with revocation_services(profile, leaf, status=status) as services:
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl)
+        validator = _validator(root, services.checker)
         nonce = generate_nonce()
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         with pytest.raises(CertificateRevoked) as info:
@@ -100,13 +101,13 @@ def test_revoked_intermediate_is_rejected(card: Any, profile: str) -> None:
     leaf, root = _certs(card)
     ca = card.read_certificates().ca
     with revocation_services(profile, leaf, revoke_ca=True) as services:
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=services.crl)
+        validator = _validator(root, services.checker)
         nonce = generate_nonce()
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         with pytest.raises(CertificateRevoked):
             validator.validate(token.to_json(), nonce)
         # With the Citizen CA itself as the anchor there is no intermediate to check.
-        anchored = AuthTokenValidator(ORIGIN, [ca], ocsp=services.ocsp, crl=services.crl)
+        anchored = _validator(ca, services.checker)
         assert anchored.validate(token.to_json(), nonce).surname
 
 
@@ -114,9 +115,8 @@ def test_revoked_intermediate_is_rejected(card: Any, profile: str) -> None:
 def test_crl_unreachable_fails_closed(card: Any, profile: str) -> None:
     leaf, root = _certs(card)
     with revocation_services(profile, leaf) as services:
-        crl = functools.partial(x509_crl.check_crl, crl_url=f"http://127.0.0.1:{free_port()}/x.crl",
-                                allowed_hosts=("127.0.0.1",))
-        validator = AuthTokenValidator(ORIGIN, [root], ocsp=services.ocsp, crl=crl)
+        checker = checker_for(services.responder.url, f"http://127.0.0.1:{free_port()}/x.crl")
+        validator = _validator(root, checker)
         nonce = generate_nonce()
         token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
         with pytest.raises(RevocationCheckFailed):
@@ -125,7 +125,8 @@ def test_crl_unreachable_fails_closed(card: Any, profile: str) -> None:
 
 def test_responder_down_fails_closed(card: Any) -> None:
     _, root = _certs(card)
-    validator = AuthTokenValidator(ORIGIN, [root], ocsp=_checker(f"http://127.0.0.1:{free_port()}/"))
+    down = RevocationChecker(ocsp_url=f"http://127.0.0.1:{free_port()}/", ocsp_hosts=LOOPBACK, timeout=3.0)
+    validator = _validator(root, down)
     nonce = generate_nonce()
     token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
     with pytest.raises(RevocationCheckFailed):
@@ -204,21 +205,19 @@ def test_validation_time_outside_certificate(card: Any) -> None:
 
 
 @pytest.mark.ocsp
-def test_default_revocation_checks_are_cached_per_validator(
-    card: Any, profile: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without ocsp=/crl=, the validator caches GOOD OCSP answers briefly and CRLs until nextUpdate."""
-    from eidlib.auth import validator as validator_module
-
+@pytest.mark.parametrize("ttl", [None, 0.0])
+def test_revocation_answers_are_cached_per_checker(card: Any, profile: str, ttl: float | None) -> None:
+    """The checker's defaults cache GOOD OCSP answers (60 s) and CRLs until nextUpdate; ttl 0 asks every time."""
     leaf, root = _certs(card)
     with revocation_services(profile, leaf) as services:
         # The library defaults, only pointed at the loopback services (the real allowlist is Belgian hosts).
-        monkeypatch.setattr(validator_module, "check_ocsp", services.ocsp)
-        monkeypatch.setattr(validator_module, "check_crl", services.crl)
-        validator = AuthTokenValidator(ORIGIN, [root])
+        options = {} if ttl is None else {"good_cache_ttl": ttl}
+        checker = checker_for(services.responder.url, services.crl_server.url("/root.crl"), **options)
+        validator = _validator(root, checker)
         for session in ("browser-1", "browser-2"):
             nonce = validator.issue_challenge(session)
             token = authenticate("1234", challenge=nonce, origin=ORIGIN, token=card, format="web-eid:1.1")
             assert validator.validate_session(token.to_json(), session).national_number
-        assert len(services.responder.pids) == 1, "the second login should use the cached GOOD answer"
+        expected = 1 if ttl is None else 2
+        assert len(services.responder.pids) == expected, "GOOD answers are reused only while the cache allows"
         assert services.crl_server.hits == {"/root.crl": 1}

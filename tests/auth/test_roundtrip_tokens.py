@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 import eidlib
 from eidlib.auth import AuthTokenValidator, NonceNotFound, authenticate
+from eidlib.auth.validator import ValidationPolicy
 from eidlib.emulator.pki import TestPki
 from tests.auth.independent import webeid_token_ok
 from tests.auth.revocation import revocation_services
@@ -27,9 +28,8 @@ def _login(token: Any, root: bytes, profile: str | None, *, pin: str = "1234", o
     leaf = x509.load_der_x509_certificate(auth_token.unverified_certificate)
     if ocsp and profile is not None:
         with revocation_services(profile, leaf) as services:
-            validator = AuthTokenValidator(
-                ORIGIN, [root], challenge_store=validator.challenges, ocsp=services.ocsp, crl=services.crl
-            )
+            policy = ValidationPolicy.create([root], origin=ORIGIN, revocation=services.checker)
+            validator = AuthTokenValidator(policy=policy, challenge_store=validator.challenges)
             user = validator.validate_session(auth_token.to_json(), "session")
     else:
         user = validator.validate_session(auth_token.to_json(), "session")

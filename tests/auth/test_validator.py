@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,16 +20,23 @@ from eidlib.auth import (
     AuthError,
     AuthToken,
     AuthTokenValidator,
+    CertificateDecodeError,
     CertificateNotTrusted,
     CertificateRevoked,
+    ChallengeFlow,
     MissingKeyUsage,
+    NonceNotFound,
     OcspResponderError,
     RevocationCheckFailed,
+    TokenParseError,
     WrongPurpose,
     authenticate,
     generate_nonce,
+    validate_authentication_certificate,
 )
+from eidlib.auth.validator import ValidationPolicy
 from eidlib.x509 import errors as x509_errors
+from eidlib.x509.chain import ValidatedChain
 from tests.auth.pki import Ca, SoftCard, default_pki, issue_leaf, soft_card
 from tests.auth.webeid_vectors import CITIZEN_CA, ES384, ORIGIN, VALIDATION_TIME
 
@@ -41,8 +49,8 @@ def _token_for(card: SoftCard) -> tuple[str, str]:
 
 
 def _validator(ca: Ca, **options: Any) -> AuthTokenValidator:
-    options.setdefault("check_revocation", False)
-    return AuthTokenValidator(SITE, [ca.der], **options)
+    options.setdefault("revocation", None)
+    return AuthTokenValidator(policy=ValidationPolicy.create([ca.der], origin=SITE, **options))
 
 
 def _card_with(cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> SoftCard:
@@ -112,11 +120,14 @@ def test_certificate_from_another_ca_is_not_trusted() -> None:
         AuthTokenValidator(SITE, [card.auth_cert], check_revocation=False).validate(token, nonce)  # type: ignore[list-item]
 
 
-def _raiser(exc: Exception) -> Any:
-    def check(leaf: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> None:
-        raise exc
+class _Raiser:
+    """A revocation policy whose every check raises ``exc``."""
 
-    return check
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def check_chain(self, chain: ValidatedChain, *, now: dt.datetime | None = None) -> None:
+        raise self.exc
 
 
 @pytest.mark.parametrize(
@@ -135,7 +146,7 @@ def test_ocsp_failures_map_and_fail_closed(raised: Exception, expected: type[Aut
     card, _, ca = soft_card("ec")
     token, nonce = _token_for(card)
     with pytest.raises(expected) as info:
-        _validator(ca, check_revocation=True, ocsp=_raiser(raised)).validate(token, nonce)
+        _validator(ca, revocation=_Raiser(raised)).validate(token, nonce)
     if isinstance(raised, x509_errors.CertificateRevoked) and raised.unknown:
         assert info.value.reason == "unknown"  # type: ignore[attr-defined]
 
@@ -143,13 +154,14 @@ def test_ocsp_failures_map_and_fail_closed(raised: Exception, expected: type[Aut
 def test_ocsp_checker_gets_leaf_and_issuer_and_time() -> None:
     card, _, ca = soft_card("ec")
     token, nonce = _token_for(card)
-    seen: list[tuple[x509.Certificate, x509.Certificate, dt.datetime]] = []
+    seen: list[tuple[x509.Certificate, x509.Certificate, dt.datetime | None]] = []
 
-    def check(leaf: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> None:
-        seen.append((leaf, issuer, now))
+    class Recorder:
+        def check_chain(self, chain: ValidatedChain, *, now: dt.datetime | None = None) -> None:
+            seen.append((chain.leaf.certificate, chain.issuer.certificate, now))
 
     moment = dt.datetime(2025, 5, 5, tzinfo=dt.timezone.utc)
-    _validator(ca, check_revocation=True, ocsp=check, now=moment).validate(token, nonce)
+    _validator(ca, revocation=Recorder(), now=moment).validate(token, nonce)
     ((leaf, issuer, now),) = seen
     assert leaf == card.auth_cert and issuer == ca.cert and now == moment
 
@@ -235,8 +247,9 @@ def test_chain_cache_is_used_and_respects_validity(monkeypatch: pytest.MonkeyPat
 def test_validator_is_thread_safe() -> None:
     import threading
 
-    validator = AuthTokenValidator(ORIGIN, [CITIZEN_CA], check_revocation=False, now=VALIDATION_TIME,
-                                   chain_cache_size=1)
+    policy = ValidationPolicy.create([CITIZEN_CA], origin=ORIGIN, revocation=None, now=VALIDATION_TIME,
+                                     chain_cache_size=1)
+    validator = AuthTokenValidator(policy=policy)
     failures: list[BaseException] = []
 
     def work() -> None:
@@ -252,3 +265,95 @@ def test_validator_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert failures == []
+
+
+# --------------------------------------------------------------------------- issue 12.3 / 12.10
+
+
+def _with_version_3(der: bytes) -> bytes:
+    """The certificate with its version field changed from 2 (v3) to 3, which X.509 does not define."""
+    v3 = bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2
+    index = der.index(v3)
+    return der[:index] + bytes.fromhex("a003020103") + der[index + len(v3):]
+
+
+def test_certificate_with_invalid_version_is_a_typed_error() -> None:
+    """cryptography's InvalidVersion is not a ValueError: it must still become CertificateDecodeError."""
+    card, _, ca = soft_card("ec")
+    nonce = generate_nonce()
+    token = authenticate("1234", challenge=nonce, origin=SITE, token=card).to_dict()
+    der = base64.b64decode(token["unverifiedCertificate"])
+    token["unverifiedCertificate"] = base64.b64encode(_with_version_3(der)).decode()
+    with pytest.raises(CertificateDecodeError, match="user certificate"):
+        _validator(ca).validate(json.dumps(token), nonce)
+    with pytest.raises(x509_errors.CertificateError):
+        validate_authentication_certificate([_with_version_3(der)], policy=_validator(ca).policy)
+
+
+def test_dict_token_has_the_text_token_limit() -> None:
+    card, _, ca = soft_card("ec")
+    nonce = generate_nonce()
+    token = authenticate("1234", challenge=nonce, origin=SITE, token=card).to_dict()
+    assert _validator(ca).validate(token, nonce)
+    token["padding"] = "x" * 12_000  # unknown fields are ignored, but count towards the size
+    with pytest.raises(TokenParseError, match="too long"):
+        _validator(ca).validate(token, nonce)
+    with pytest.raises(TokenParseError):
+        _validator(ca).validate(json.dumps(token), nonce)
+
+
+# --------------------------------------------------------------------------- shared certificate core
+
+
+def test_certificate_core_for_a_tls_chain() -> None:
+    """validate_authentication_certificate takes a chain (as a TLS server has it) and gives the user."""
+    card, root, ca = soft_card("ec")
+    assert card.auth_cert is not None
+    leaf_der = card.auth_cert.public_bytes(Encoding.DER)
+    policy = ValidationPolicy.create([root.der], revocation=None)
+    user = validate_authentication_certificate([leaf_der, ca.der], policy=policy, algorithm="tls")
+    assert user.national_number == "71715100070" and user.algorithm == "tls"
+    with pytest.raises(CertificateNotTrusted):
+        validate_authentication_certificate([leaf_der], policy=policy)  # the CA is missing
+    assert card.sign_cert is not None
+    with pytest.raises(WrongPurpose):
+        validate_authentication_certificate([card.sign_cert, ca.der], policy=policy)
+
+
+def test_certificate_errors_are_the_trust_layer_errors() -> None:
+    """Auth's certificate errors are x509's (catch either), with the x509 attributes kept."""
+    pairs = [
+        (CertificateNotTrusted, x509_errors.CertificateNotTrusted),
+        (WrongPurpose, x509_errors.WrongCertificatePurpose),
+        (MissingKeyUsage, x509_errors.MissingKeyUsage),
+        (CertificateRevoked, x509_errors.CertificateRevoked),
+        (RevocationCheckFailed, x509_errors.RevocationError),
+        (OcspResponderError, x509_errors.OcspResponderNotAuthorized),
+        (CertificateDecodeError, x509_errors.CertificateError),
+    ]
+    for auth_class, x509_class in pairs:
+        assert issubclass(auth_class, x509_class) and issubclass(auth_class, AuthError)
+    _, ca = default_pki()
+    key = ec.generate_private_key(ec.SECP384R1())
+    late = dt.datetime(2040, 1, 1, tzinfo=dt.timezone.utc)
+    card = _card_with(issue_leaf(ca, key), key)
+    token, nonce = _token_for(card)
+    from eidlib.auth import CertificateExpired
+
+    with pytest.raises(x509_errors.CertificateExpired) as info:
+        _validator(ca, now=late).validate(token, nonce)
+    assert isinstance(info.value, CertificateExpired)
+    assert info.value.at == late and info.value.not_after < late
+
+
+def test_challenge_flow_begin_complete() -> None:
+    card, _, ca = soft_card("ec")
+    validator = _validator(ca)
+    flow = ChallengeFlow(validator)
+    challenge = flow.authenticate_begin("pre-login-1")
+    token = authenticate("1234", challenge=challenge.nonce, origin=SITE, token=card).to_json()
+    assert flow.authenticate_complete("pre-login-1", token).surname == "Specimen"
+    with pytest.raises(NonceNotFound):  # single use
+        flow.authenticate_complete("pre-login-1", token)
+    # validate() itself never touches a store: the same token and nonce still validate.
+    assert validator.validate(token, challenge.nonce)

@@ -31,6 +31,7 @@ from eidlib.auth import (
     WrongPurpose,
     signed_message,
 )
+from eidlib.auth.validator import ValidationPolicy
 from eidlib.x509.truststore import TrustStore
 from tests.auth.webeid_vectors import ALL, CITIZEN_CA, ES384, ORIGIN, ROOT_CA, RS256, VALIDATION_TIME, Vector
 
@@ -38,11 +39,14 @@ ids = [v.algorithm for v in ALL]
 
 
 def validator(**overrides: Any) -> AuthTokenValidator:
-    options: dict[str, Any] = {"check_revocation": False, "now": VALIDATION_TIME}
+    options: dict[str, Any] = {"revocation": None, "now": VALIDATION_TIME}
     options.update(overrides)
     trusted = options.pop("trusted", [CITIZEN_CA])
     origin = options.pop("origin", ORIGIN)
-    return AuthTokenValidator(origin, trusted, **options)
+    for name in ("allowed_policies", "disallowed_policies"):
+        if name in options:
+            options[name] = frozenset(options[name])
+    return AuthTokenValidator(policy=ValidationPolicy.create(trusted, origin=origin, **options))
 
 
 def tampered(vector: Vector, **fields: Any) -> str:

@@ -17,6 +17,7 @@ from eidlib.cli import certs as certs_cli
 from eidlib.errors import EidError
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import TrustStore
+from eidlib.x509.verdict import certificate_verdicts
 from tests.support.vectors import VECTORS
 
 TESTCARD = VECTORS / "eid-mw" / "testcard_67063029659"
@@ -107,7 +108,7 @@ def test_out_writes_der(card: CardCertificates, tmp_path: Path, capsys: pytest.C
 
 def test_missing_and_unreadable_slots() -> None:
     certs = CardCertificates(b"garbage", None, None, (TESTCARD / "cert_root.der").read_bytes())
-    rows = certs_cli.describe(certs, TrustStore([certs.root or b""]), IN_LIFE)
+    rows = [v.to_dict() for v in certificate_verdicts(certs, trust=TrustStore([certs.root or b""]), at=IN_LIFE)]
     assert [r["slot"] for r in rows] == ["authentication", "root"]
     assert rows[0]["valid"] is False and "unreadable" in rows[0]["error"]
     assert rows[1]["valid"] is True

@@ -1,10 +1,10 @@
-"""check_crl with CRLs served over loopback HTTP: good, revoked, stale, bad signature, caching."""
+"""RevocationChecker.check_intermediate (CRL) over loopback HTTP: good, revoked, stale, bad signature, caching."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from cryptography import x509
@@ -19,16 +19,37 @@ from eidlib.x509 import (
     CrlCache,
     CrlInvalid,
     CrlNoDistributionPoint,
+    CrlResult,
     CrlUnavailable,
     CrlUrlNotAllowed,
     HttpResponse,
+    RevocationChecker,
     RevocationError,
-    check_crl,
 )
+from eidlib.x509.fetch import BELGIAN_CRL_HOSTS
+from eidlib.x509.ocsp import DEFAULT_SKEW
 from tests.support.crl import CrlServer, make_crl
 from tests.x509.pki import NOW, Issued, Pki, issue, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
+
+
+def check_crl(
+    cert: Any,
+    issuer: Any,
+    *,
+    now: dt.datetime | None = None,
+    crl_url: str | None = None,
+    allowed_hosts: Any = BELGIAN_CRL_HOSTS,
+    cache: CrlCache | None = None,
+    allowed_skew: dt.timedelta | None = None,
+    **options: Any,
+) -> CrlResult:
+    """One CRL check through a fresh RevocationChecker (no CRL cache unless ``cache`` is given)."""
+    checker = RevocationChecker(crl_url=crl_url, crl_hosts=allowed_hosts, cache_crls=False,
+                                skew=allowed_skew or DEFAULT_SKEW, **options)
+    checker.crl_cache = cache
+    return checker.check_intermediate(cert, issuer, now=now)
 
 
 class Setup(NamedTuple):

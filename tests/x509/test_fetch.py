@@ -1,10 +1,10 @@
-"""UrllibHttpClient against a loopback server: bodies, HTTP errors, size limit, timeout, no redirects."""
+"""DeadlineHttpClient against a loopback server: bodies, HTTP errors, size limit, timeout, no redirects."""
 
 from __future__ import annotations
 
 import pytest
 
-from eidlib.x509 import FetchError, HttpClient, UrllibHttpClient
+from eidlib.x509 import DeadlineHttpClient, FetchError, HttpClient
 from tests.support.ocsp import HttpReply, OcspTestServer
 
 
@@ -15,7 +15,7 @@ def test_post_and_get() -> None:
         seen.append((method, path, body))
         return HttpReply(b"answer:" + body, content_type="application/ocsp-response; charset=x")
 
-    client = UrllibHttpClient()
+    client = DeadlineHttpClient()
     assert isinstance(client, HttpClient)
     with OcspTestServer(handle) as server:
         posted = client.request("POST", server.url + "p", body=b"abc", headers={"X-T": "1"}, timeout=5)
@@ -28,34 +28,34 @@ def test_post_and_get() -> None:
 
 def test_http_error_status_is_returned() -> None:
     with OcspTestServer(lambda m, p, b: HttpReply(b"nope", status=503)) as server:
-        answer = UrllibHttpClient().request("GET", server.url, timeout=5)
+        answer = DeadlineHttpClient().request("GET", server.url, timeout=5)
     assert answer.status == 503 and answer.body == b"nope"
 
 
 def test_redirect_not_followed() -> None:
     with OcspTestServer(lambda m, p, b: HttpReply(b"", status=301)) as server:
-        assert UrllibHttpClient().request("GET", server.url, timeout=5).status == 301
+        assert DeadlineHttpClient().request("GET", server.url, timeout=5).status == 301
 
 
 def test_size_limit() -> None:
     with OcspTestServer(lambda m, p, b: HttpReply(b"x" * 2000)) as server:
         with pytest.raises(FetchError, match="larger"):
-            UrllibHttpClient(max_body=1000).request("GET", server.url, timeout=5)
-        assert len(UrllibHttpClient(max_body=2000).request("GET", server.url, timeout=5).body) == 2000
+            DeadlineHttpClient(max_body=1000).request("GET", server.url, timeout=5)
+        assert len(DeadlineHttpClient(max_body=2000).request("GET", server.url, timeout=5).body) == 2000
 
 
 def test_timeout_is_flagged() -> None:
     with OcspTestServer(lambda m, p, b: None) as server, pytest.raises(FetchError) as info:
-        UrllibHttpClient().request("GET", server.url, timeout=0.5)
+        DeadlineHttpClient().request("GET", server.url, timeout=0.5)
     assert info.value.timed_out
 
 
 def test_bad_urls() -> None:
     with pytest.raises(FetchError):
-        UrllibHttpClient().request("GET", "nonsense", timeout=1)
+        DeadlineHttpClient().request("GET", "nonsense", timeout=1)
     server = OcspTestServer(lambda m, p, b: None)
     url = server.url
     server.stop()
     with pytest.raises(FetchError) as info:
-        UrllibHttpClient().request("GET", url, timeout=1)
+        DeadlineHttpClient().request("GET", url, timeout=1)
     assert not info.value.timed_out

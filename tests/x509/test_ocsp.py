@@ -1,4 +1,9 @@
-"""check_ocsp against OpenSSL's responder and against hand-made malformed answers (all on 127.0.0.1)."""
+"""RevocationChecker.check_leaf (OCSP) against OpenSSL's responder and hand-made malformed answers (127.0.0.1).
+
+Most cases go through :func:`check_ocsp` below, which configures a checker the way the former
+``check_ocsp`` function's keywords did (nonce echo required unless sending is off), so the same
+assertions hold; the nonce policy's default (accept a fresh answer without a nonce) has its own tests.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from eidlib.x509 import (
     CertificateRevoked,
     FetchError,
     HttpResponse,
+    NoncePolicy,
     OcspCache,
     OcspError,
     OcspNonceMismatch,
@@ -27,13 +33,15 @@ from eidlib.x509 import (
     OcspResponseInvalid,
     OcspResponseStale,
     OcspResponseUnsuccessful,
+    OcspResult,
     OcspSignatureInvalid,
     OcspUnavailable,
     OcspUrlNotAllowed,
+    RevocationChecker,
     RevocationError,
-    check_ocsp,
 )
-from eidlib.x509.fetch import url_host_allowed
+from eidlib.x509.fetch import BELGIAN_OCSP_HOSTS, url_host_allowed
+from eidlib.x509.ocsp import DEFAULT_SKEW
 from tests.support.ocsp import (
     HttpReply,
     IndexEntry,
@@ -66,6 +74,32 @@ def _handler(pki: Pki, **options: Any) -> Callable[[str, str, bytes], HttpReply]
         )
 
     return handle
+
+
+def check_ocsp(
+    leaf: Any,
+    issuer: Any,
+    *,
+    now: dt.datetime | None = None,
+    responder_url: str | None = None,
+    allowed_hosts: Any = BELGIAN_OCSP_HOSTS,
+    nonce: bool = True,
+    nonce_disabled_hosts: Any = (),
+    cache: OcspCache | None = None,
+    allowed_skew: dt.timedelta | None = None,
+    hash_algorithm: Any = None,
+    **options: Any,
+) -> OcspResult:
+    """One OCSP check through a fresh RevocationChecker (no cache unless ``cache`` is given)."""
+    strict = NoncePolicy(require=True) if nonce else NoncePolicy(send=False)
+    checker = RevocationChecker(
+        ocsp_url=responder_url, ocsp_hosts=allowed_hosts, nonce=strict, good_cache_ttl=0,
+        nonce_by_host={host: NoncePolicy(send=False) for host in nonce_disabled_hosts},
+        cert_id_hash=hash_algorithm, skew=allowed_skew or DEFAULT_SKEW, **options,
+    )
+    if cache is not None:
+        checker.ocsp_cache = cache
+    return checker.check_leaf(leaf, issuer, now=now)
 
 
 def _check(pki: Pki, server: OcspTestServer, leaf: Issued | None = None, **options: Any) -> Any:

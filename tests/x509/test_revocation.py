@@ -1,4 +1,4 @@
-"""check_chain_revocation: OpenSSL's OCSP responder for the leaf, a loopback CRL for the intermediate."""
+"""RevocationChecker.check_chain: OpenSSL's OCSP responder for the leaf, a loopback CRL for the intermediate."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from cryptography import x509
 
 from eidlib.x509 import (
     CertificateRevoked,
-    CrlCache,
-    OcspCache,
+    RevocationChecker,
     TrustStore,
-    check_chain_revocation,
     validate_chain,
 )
 from tests.support.crl import CrlServer, make_crl
@@ -49,8 +47,7 @@ def world() -> Iterator[World]:
 @pytest.mark.ocsp
 def test_good_chain(world: World) -> None:
     chain = validate_chain(world.leaf.der, [world.ca.der], trust=TrustStore([world.root.cert]))
-    report = check_chain_revocation(chain, ocsp_hosts=LOCAL, crl_hosts=LOCAL, ocsp_cache=OcspCache(),
-                                    crl_cache=CrlCache())
+    report = RevocationChecker(ocsp_hosts=LOCAL, crl_hosts=LOCAL).check_chain(chain)
     assert report.leaf.serial_number == world.leaf.cert.serial_number
     assert [r.serial_number for r in report.intermediates] == [world.ca.cert.serial_number]
 
@@ -59,7 +56,7 @@ def test_good_chain(world: World) -> None:
 def test_intermediate_as_anchor_needs_no_crl(world: World) -> None:
     chain = validate_chain(world.leaf.der, trust=TrustStore([world.ca.cert]))
     hits = dict(world.crls.hits)
-    report = check_chain_revocation(chain, ocsp_hosts=LOCAL, crl_hosts=LOCAL)
+    report = RevocationChecker(ocsp_hosts=LOCAL, crl_hosts=LOCAL).check_chain(chain)
     assert report.intermediates == ()
     assert world.crls.hits == hits
 
@@ -71,8 +68,8 @@ def test_revoked_intermediate(world: World) -> None:
                serial_number=world.ca.cert.serial_number, crl_url=world.crls.url("/revoked.crl"))
     chain = validate_chain(world.leaf.der, [ca.der], trust=TrustStore([world.root.cert]))
     with pytest.raises(CertificateRevoked):
-        check_chain_revocation(chain, ocsp_hosts=LOCAL, crl_hosts=LOCAL)
-    report = check_chain_revocation(chain, ocsp_hosts=LOCAL, crl_hosts=LOCAL, check_intermediates=False)
+        RevocationChecker(ocsp_hosts=LOCAL, crl_hosts=LOCAL).check_chain(chain)
+    report = RevocationChecker(ocsp_hosts=LOCAL, crl_hosts=LOCAL, check_intermediates=False).check_chain(chain)
     assert report.intermediates == ()
 
 
@@ -80,4 +77,4 @@ def test_anchor_alone_cannot_be_checked() -> None:
     root = issue("root", "Lonely Root")
     chain = validate_chain(root.der, trust=TrustStore([root.cert]), purpose="ca")
     with pytest.raises(ValueError, match="anchor"):
-        check_chain_revocation(chain)
+        RevocationChecker().check_chain(chain)

@@ -1,0 +1,75 @@
+"""Issue 12 item 3: every parse of certificate bytes from outside goes through one strict loader.
+
+``cryptography`` raises ``x509.InvalidVersion`` (not a ``ValueError``) for a certificate whose version
+field is not v1/v2/v3; the loader, the RRN certificate of the integrity check and the login
+material of ``authenticate()`` must all turn that into their typed error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eidlib.auth import NoAuthenticationCertificate, authenticate, generate_nonce
+from eidlib.carddata import IntegrityError, verify_integrity
+from eidlib.token.protocol import CardCertificates
+from eidlib.x509 import CertificateError
+from eidlib.x509.certificate import load_der_certificate
+from tests.auth.pki import soft_card
+from tests.x509.pki import make_pki
+
+_PKI = make_pki()
+_V3 = bytes.fromhex("a003020102")  # [0] EXPLICIT version INTEGER 2 (v3)
+
+
+def with_version(der: bytes, value: int) -> bytes:
+    """``der`` with the version INTEGER set to ``value`` (the signature no longer matters: parsing fails first)."""
+    index = der.index(_V3)
+    return der[:index] + bytes.fromhex("a0030201") + bytes([value]) + der[index + len(_V3):]
+
+
+def test_invalid_version_is_refused_typed() -> None:
+    bad = with_version(_PKI.auth.der, 3)
+    with pytest.raises(x509.InvalidVersion):
+        x509.load_der_x509_certificate(bad)  # what the library must not let through
+    assert not issubclass(x509.InvalidVersion, ValueError)
+    with pytest.raises(CertificateError, match="RRN certificate"):
+        load_der_certificate(bad, what="RRN certificate")
+    assert load_der_certificate(_PKI.auth.der).serial_number == _PKI.auth.cert.serial_number
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=255))
+def test_corrupted_certificates_raise_only_certificate_error(position: int, flip: int) -> None:
+    data = bytearray(_PKI.auth.der)
+    data[position % len(data)] ^= flip
+    try:
+        load_der_certificate(bytes(data))
+    except CertificateError:
+        return
+
+
+def test_integrity_check_with_a_bad_version_rrn_certificate() -> None:
+    rrn = with_version(_PKI.root.der, 3)
+    with pytest.raises(IntegrityError) as info:
+        verify_integrity(identity=b"\x01\x01x", identity_signature=b"s", address=b"\x01\x01x",
+                         address_signature=b"s", rrn_certificate=rrn)
+    assert info.value.file == "rrn_certificate"
+
+
+def test_login_material_with_a_bad_version_certificate() -> None:
+    card, _, _ = soft_card("ec")
+    assert card.auth_cert is not None
+    bad = with_version(card.auth_cert.public_bytes(serialization.Encoding.DER), 3)
+
+    class BadCard(type(card)):  # type: ignore[misc]
+        def read_certificates(self) -> CardCertificates:
+            return CardCertificates(authentication=bad, signature=None, ca=None, root=None)
+
+    broken = BadCard(auth_key=card.auth_key, auth_cert=card.auth_cert)
+    with pytest.raises(NoAuthenticationCertificate):
+        authenticate(bytearray(b"1234"), challenge=generate_nonce(), origin="https://portal.example.be",
+                     token=broken)
