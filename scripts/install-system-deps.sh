@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Debian packages eidlib's tests and demo use, only when one is missing (idempotent).
+# Installs the Debian packages eidlib needs, only those missing (idempotent).
+#   install-system-deps.sh runtime   what `make demo` and a user of the library need
+#   install-system-deps.sh test      the runtime set plus what the test suite drives (the default)
 set -euo pipefail
-packages=(
-    pcscd libpcsclite-dev vsmartcard-vpcd swig gcc make
-    opensc opensc-pkcs11 softhsm2 pcsc-tools iproute2 util-linux
-    redis-server openssl
+set_name="${1:-test}"
+# pyscard is built from source by pip: it needs swig, a C compiler and the PC/SC headers.
+runtime=(
+    python3-venv python3-dev pcscd libpcsclite1 libpcsclite-dev swig gcc make
 )
+# The real parts the tests use: vpcd for virtual cards in pcscd, OpenSC and SoftHSM as PKCS#11
+# modules, redis for shared challenge stores, openssl for OCSP, msgfmt for the message catalogues.
+test_only=(
+    vsmartcard-vpcd opensc opensc-pkcs11 softhsm2 pcsc-tools iproute2 util-linux
+    redis-server openssl gettext
+)
+case "$set_name" in
+    runtime) packages=("${runtime[@]}") ;;
+    test) packages=("${runtime[@]}" "${test_only[@]}") ;;
+    *) echo "usage: $0 [runtime|test]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
@@ -13,10 +26,10 @@ for p in "${packages[@]}"; do
     fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "system packages: all present"
+    echo "system packages ($set_name): all present"
     exit 0
 fi
-echo "system packages: installing ${missing[*]}"
+echo "system packages ($set_name): installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq

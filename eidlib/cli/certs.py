@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+from eidlib.cli.files import Output, check_output_folder, make_output_folder
+from eidlib.cli.output import print_json
 from eidlib.errors import EidError
 from eidlib.token.protocol import CardCertificates, Token
 from eidlib.x509.errors import CertificateError
@@ -80,15 +81,15 @@ def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
 
 
 def _write(out_dir: str, certs: CardCertificates) -> list[str]:
-    os.makedirs(out_dir, exist_ok=True)
+    """Each certificate as ``out_dir/<slot>.der``, written atomically (the folder was checked before)."""
+    make_output_folder(out_dir)
     written: list[str] = []
     for slot, _purpose in SLOTS:
         data = getattr(certs, slot)
         if data is None:
             continue
         path = os.path.join(out_dir, f"{slot}.der")
-        with open(path, "wb") as handle:
-            handle.write(data)
+        Output(path).commit(data)
         written.append(path)
     return written
 
@@ -117,12 +118,14 @@ def run(args: argparse.Namespace) -> int:
         RevocationChecker(ocsp_url=args.ocsp_url, ocsp_hosts=BELGIAN_OCSP_HOSTS | set(args.allow_host))
         if args.ocsp else None
     )
+    if args.out:
+        check_output_folder(args.out)  # before the card is read; missing parent folders are not created
     with _open_source(args) as token:
         certs = token.read_certificates()
     rows = [v.to_dict() for v in certificate_verdicts(certs, trust=trust, at=at, revocation=revocation)]
     written = _write(args.out, certs) if args.out else []
     if getattr(args, "json", False):
-        print(json.dumps({"validated_at": at.isoformat(), "certificates": rows, "written": written}, indent=2))
+        print_json("certs", {"validated_at": at.isoformat(), "certificates": rows, "written": written})
     else:
         for line in _text(rows):
             print(line)

@@ -15,10 +15,15 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from types import FrameType
 from typing import Any, cast
 
+from eidlib.cli.errors import describe
+from eidlib.cli.i18n import _
+from eidlib.cli.output import print_json_line, wants_json
+from eidlib.cli.source import load_persona
 from eidlib.emulator.image import Profile
 from eidlib.emulator.vpcd import VPCD_PORT, VPCD_SLOTS, ControlServer, ServedCard, VpcdClient, VpcdError
 from eidlib.errors import EidError
@@ -42,6 +47,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help=f"vpcd port (default {VPCD_PORT} + slot)")
     parser.add_argument("--control", metavar="SOCKET", help="Unix socket path for remote control")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="one JSON line per state change (waiting, serving, stopped)")
     parser.set_defaults(func=run)
 
 
@@ -51,13 +58,12 @@ def build_card(options: Mapping[str, Any]) -> ServedCard:
     if unknown:
         raise VpcdError(f"unknown card options: {', '.join(sorted(unknown))}")
     from eidlib.emulator import VirtualCard
-    from eidlib.emulator.persona import Persona
 
     profile = options.get("profile", "1.8")
     if profile not in ("1.7", "1.8"):
         raise VpcdError(f"profile must be 1.7 or 1.8, not {profile!r}")
     persona_file = options.get("persona")
-    persona = Persona.from_json(str(persona_file)) if persona_file else None
+    persona = load_persona(str(persona_file)) if persona_file else None
     card: ServedCard = VirtualCard(
         cast(Profile, profile),
         persona,
@@ -67,6 +73,14 @@ def build_card(options: Mapping[str, Any]) -> ServedCard:
         activated=bool(options.get("activated", True)),
     )
     return card
+
+
+def _announce(args: argparse.Namespace, state: str, text: str, port: int) -> None:
+    if wants_json(args):
+        print_json_line("emulate", {"state": state, "host": args.host, "port": port, "slot": args.slot,
+                                    "profile": args.profile})
+    else:
+        print(f"eid emulate: {text}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,18 +107,37 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         client.start()
-        print(f"eid emulate: applet {args.profile} card on vpcd {args.host}:{port} (slot {args.slot}); "
-              "Ctrl-C removes it", file=sys.stderr, flush=True)
-        while not done.wait(3600):  # a timed wait keeps Ctrl-C responsive
-            continue
+        _watch_connection(args, client, done, port)
     finally:
         client.stop()
         if control is not None:
             control.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print("eid emulate: card removed", file=sys.stderr)
+    _announce(args, "stopped", _("card removed"), port)
     return 0
+
+
+def _watch_connection(args: argparse.Namespace, client: VpcdClient, done: threading.Event, port: int) -> None:
+    """Say once whether vpcd took the card, or that nothing listens (the client keeps retrying quietly)."""
+    where = f"{args.host}:{port}"
+    served = False
+    waiting_said = False
+    deadline = time.monotonic() + _NOTHING_LISTENS_AFTER
+    while not done.wait(0.1):  # a timed wait keeps Ctrl-C responsive
+        if client.connections and not served:
+            served = True
+            _announce(args, "serving", _("applet {profile} card inserted through vpcd {where} (slot {slot}); "
+                                         "Ctrl-C removes it").format(profile=args.profile, where=where,
+                                                                     slot=args.slot), port)
+        elif not served and not waiting_said and time.monotonic() > deadline:
+            waiting_said = True
+            _announce(args, "waiting", _("nothing answers at vpcd {where}: is pcscd running with the vsmartcard "
+                                         "vpcd driver? Still trying (Ctrl-C to stop).").format(where=where), port)
+
+
+#: Seconds without a vpcd connection before saying that pcscd/vpcd is not there.
+_NOTHING_LISTENS_AFTER = 1.5
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,8 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except EidError as exc:
-        print(f"eid emulate: {exc}", file=sys.stderr)
-        return 1
+        report = describe(exc)
+        print(f"eid emulate: {report.message}", file=sys.stderr)
+        return report.exit_code
 
 
 if __name__ == "__main__":

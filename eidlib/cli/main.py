@@ -1,4 +1,8 @@
-"""``eid``: entry point. Each command group lives in its own module with a ``register`` function."""
+"""``eid``: entry point. Each command group lives in its own module with a ``register`` function.
+
+Every failure ends as a message and a hint (JSON ``error`` with ``--json``) and a documented
+exit status (:class:`eidlib.cli.exitcodes.ExitCode`), never as a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,22 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from eidlib import __version__
+from eidlib.cli.errors import ErrorReport, UsageError, describe
+from eidlib.cli.exitcodes import ExitCode
+from eidlib.cli.i18n import _
+from eidlib.cli.output import print_error
+from eidlib.cli.source import add_source_options
 from eidlib.errors import EidError
 
 #: Modules that add subcommands; each defines ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
     "eidlib.cli.readers",
     "eidlib.cli.card_commands",
+    "eidlib.cli.diagnose",
+    "eidlib.cli.watch",
     "eidlib.cli.certs",
     "eidlib.cli.auth_commands",
     "eidlib.cli.pkcs11_commands",
@@ -23,17 +35,25 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are :class:`UsageError` (so ``--json`` gets them as JSON).
+
+    Abbreviated options are refused: ``--pin 1234`` must not pass for ``--pin-stdin`` and a file "1234".
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} ({self.prog})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eid", description="Belgian eID card tool")
+    parser = Parser(prog="eid", description="Belgian eID card tool")
     parser.add_argument("--version", action="version", version=f"eidlib {__version__}")
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--reader", metavar="NAME", help="PC/SC reader to use (default: the first with a card)")
-    source.add_argument("--virtual", choices=("1.7", "1.8"), help="use the built-in virtual card")
-    source.add_argument(
-        "--pkcs11", nargs="?", const="", metavar="MODULE",
-        help="use a PKCS#11 module (default: found automatically)",
-    )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_source_options(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output (docs/cli-json.md)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv APDU trace")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -50,31 +70,49 @@ def _bind_bare_pkcs11(argv: list[str], commands: set[str]) -> list[str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    words = list(sys.argv[1:] if argv is None else argv)
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    args = parser.parse_args(_bind_bare_pkcs11(words, set(subparsers.choices)))
-    if args.verbose:
-        from eidlib.apdu.trace import TRAFFIC
+def _early_args(words: list[str], commands: set[str]) -> argparse.Namespace:
+    """What is needed to report an error when the command line itself does not parse."""
+    return argparse.Namespace(json="--json" in words, command=next((w for w in words if w in commands), None))
 
-        logging.basicConfig(level=TRAFFIC if args.verbose > 1 else logging.INFO, format="%(message)s")
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _early_args(words, set())
     try:
+        parser = build_parser()
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands = set(subparsers.choices)
+        args = _early_args(words, commands)
+        args = parser.parse_args(_bind_bare_pkcs11(words, commands))
+        if args.verbose:
+            from eidlib.apdu.trace import TRAFFIC
+
+            logging.basicConfig(level=TRAFFIC if args.verbose > 1 else logging.DEBUG, format="%(message)s")
+        if not getattr(args, "func", None):
+            parser.print_help(sys.stderr)
+            return ExitCode.USAGE
         return int(args.func(args) or 0)
     except EidError as exc:
-        print(f"eid: {exc}", file=sys.stderr)
-        return 1
+        report = describe(exc)
+        print_error(args, report)
+        return report.exit_code
     except KeyboardInterrupt:
-        print("eid: interrupted", file=sys.stderr)
-        return 130
+        print("eid: " + _("interrupted"), file=sys.stderr)
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (``eid read | head``): not an error worth a traceback.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 141
+        return ExitCode.BROKEN_PIPE
+    except Exception as exc:  # a bug: say so in one line; the traceback only with -v
+        if getattr(args, "verbose", 0):
+            logging.getLogger("eidlib.cli").exception("internal error")
+        print_error(args, ErrorReport(
+            type="InternalError", message=f"{type(exc).__name__}: {exc}",
+            hint=_("This is a bug in eid: please report it with the output of 'eid -v ...'."),
+            exit_code=ExitCode.ERROR,
+        ))
+        return ExitCode.ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from eidlib.cli.i18n import _
+from eidlib.cli.output import emit
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("readers", help="list PC/SC readers")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
     parser.set_defaults(func=run)
 
 
@@ -16,25 +19,25 @@ def run(args: argparse.Namespace) -> int:
     from eidlib.apdu.pcsc import ReaderStatus, all_reader_status
 
     rows = all_reader_status()
-    if args.json:
-        print(json.dumps([
-            {"reader": r.name, "card_present": r.card_present, "atr": r.atr.hex() if r.atr else None,
-             "mute": r.mute, "exclusive": r.exclusive}
-            for r in rows
-        ]))
-        return 0
-    if not rows:
-        print("no readers")
-        return 0
+    payload = {"readers": [
+        {"name": r.name, "card_present": r.card_present, "atr": r.atr.hex().upper() if r.atr else None,
+         "mute": r.mute, "exclusive": r.exclusive}
+        for r in rows
+    ]}
 
     def describe(r: ReaderStatus) -> str:
         if r.mute:
-            return "card not answering (mute)"
+            return _("card not answering (mute)")
         if not r.card_present:
-            return "no card"
-        state = f"card, ATR {r.atr.hex(' ').upper()}"
-        return state + (" (in exclusive use)" if r.exclusive else "")
+            return _("no card")
+        state = _("card, ATR {atr}").format(atr=r.atr.hex(" ").upper())
+        return state + (" " + _("(in exclusive use)") if r.exclusive else "")
 
-    for r in rows:
-        print(f"{r.name}: {describe(r)}")
+    def human() -> None:
+        if not rows:
+            print(_("no readers"))
+        for r in rows:
+            print(f"{r.name}: {describe(r)}")
+
+    emit(args, payload, human)
     return 0

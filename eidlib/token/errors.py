@@ -53,4 +53,25 @@ class NotSupported(CardError):
 
 
 class NotABeidCard(CardError):
-    """The card in the reader is not a Belgian eID card."""
+    """The card in the reader is not a Belgian eID card. ``sw``: the card's answer, when it gave one."""
+
+    def __init__(self, message: str = "the card is not a Belgian eID card", *, sw: int | None = None) -> None:
+        self.sw = sw
+        super().__init__(message)
+
+
+class KeyNotPresent(NotSupported):
+    """This card has no such key (a kids card has no signature key). ``sw``: the card's answer (6A88)."""
+
+    def __init__(self, key: str, *, sw: int | None = None) -> None:
+        self.key = key
+        self.sw = sw
+        super().__init__(f"this card has no {key} key" + (f" (status {sw:04X})" if sw is not None else ""))
+
+
+class InvalidDigest(NotSupported, ValueError):
+    """A pre-computed digest does not have the length of the named hash; nothing was sent, no PIN used."""
+
+
+class TokenClosed(CardError):
+    """The token (card session or PKCS#11 session) was closed; open a new one."""

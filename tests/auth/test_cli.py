@@ -38,20 +38,21 @@ def test_authenticate_prints_a_valid_token(
 
 
 @pytest.mark.parametrize(
-    ("args", "stdin", "message"),
+    ("args", "stdin", "message", "exit_code"),
     [
-        (["--origin", "http://x.example", "--challenge", "A" * 44], "1234\n", "https"),
-        (["--origin", ORIGIN + "/path", "--challenge", "A" * 44], "1234\n", "path"),
-        (["--origin", ORIGIN, "--challenge", "short"], "1234\n", "44"),
-        (["--origin", ORIGIN, "--challenge", "A" * 44], "12\n", "4 to 12 digits"),
-        (["--origin", ORIGIN, "--challenge", "A" * 44], "", "no PIN"),
-        (["--origin", ORIGIN, "--challenge", "A" * 44], "9999\n", "wrong PIN"),
+        (["--origin", "http://x.example", "--challenge", "A" * 44], "1234\n", "https", 1),
+        (["--origin", ORIGIN + "/path", "--challenge", "A" * 44], "1234\n", "path", 1),
+        (["--origin", ORIGIN, "--challenge", "short"], "1234\n", "44", 1),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "12\n", "4 to 12 digits", 5),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "", "no PIN", 5),
+        (["--origin", ORIGIN, "--challenge", "A" * 44], "9999\n", "Wrong PIN", 5),
     ],
 )
-def test_errors(args: list[str], stdin: str, message: str, monkeypatch: pytest.MonkeyPatch,
+def test_errors(args: list[str], stdin: str, message: str, exit_code: int, monkeypatch: pytest.MonkeyPatch,
                 capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    assert main(["--virtual", "1.8", "authenticate", *args, "--pin-stdin"]) == 1
+    # Exit statuses: docs/cli-json.md (1 a login input error, 5 a PIN problem).
+    assert main(["--virtual", "1.8", "authenticate", *args, "--pin-stdin"]) == exit_code
     captured = capsys.readouterr()
     assert captured.out == ""
     assert message in captured.err

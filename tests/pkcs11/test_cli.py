@@ -40,10 +40,11 @@ def test_pkcs11_info(softhsm: SoftHsm, capsys: pytest.CaptureFixture[str], monke
                        monkeypatch)
     assert code == 0
     report = json.loads(out)
-    assert report["label"] == RSA_TOKEN and report["pin_length"] == [4, 12]
+    assert report["label"] == RSA_TOKEN and report["pin_length"] == {"min": 4, "max": 12}
     assert "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
     assert report["certificates"]["authentication"] is True and report["certificates"]["rrn"] is True
-    code, out, _ = run(["--pkcs11", softhsm.module, "pkcs11-info", "--label", RSA_TOKEN], capsys, monkeypatch)
+    code, out, _ = run(["--pkcs11", softhsm.module, "pkcs11-info", "--label", RSA_TOKEN, "--mechanisms"], capsys,
+                       monkeypatch)
     assert code == 0 and "  CKM_RSA_PKCS\n" in out
 
 
@@ -58,7 +59,7 @@ def test_sign_cms_over_pkcs11(softhsm: SoftHsm, tmp_path: Path, capsys: pytest.C
     code, out, err = run(["--json", "--pkcs11=", "sign-cms", str(document), "--pin-stdin", "--pss"], capsys,
                          monkeypatch, stdin=USER_PIN + "\n")
     assert code == 0, err
-    written = Path(json.loads(out)["signature"])
+    written = Path(json.loads(out)["output"])
     assert written == tmp_path / "letter.txt.p7s"
     result = openssl_verify(tmp_path, written.read_bytes(), document, softhsm.pki.root_pem())
     assert result.returncode == 0, result.stderr
@@ -72,7 +73,7 @@ def test_sign_cms_wrong_pin_exit_code(softhsm: SoftHsm, tmp_path: Path, capsys: 
     document.write_bytes(b"x")
     code, _, err = run(["--pkcs11", softhsm.module, "sign-cms", str(document), "--pin-stdin"], capsys,
                        monkeypatch, stdin="8765\n")
-    assert code == 1 and "wrong PIN" in err and "8765" not in err
+    assert code == 5 and "Wrong PIN" in err and "8765" not in err  # 5: a PIN problem (docs/cli-json.md)
     assert not (tmp_path / "x.bin.p7s").exists()
 
 
@@ -119,7 +120,8 @@ class TestCardCommandsOverPkcs11:
                         monkeypatch: pytest.MonkeyPatch) -> None:
         code, out, err = run(["--json", "--pkcs11", softhsm.module, "pin", "status"], capsys, monkeypatch)
         assert code == 0, err
-        assert json.loads(out) == {"pin_tries_left": None, "blocked": False}
+        report = json.loads(out)
+        assert (report["pin_tries_left"], report["blocked"], report["command"]) == (None, False, "pin status")
 
     @pytest.mark.parametrize(("key", "certificate"), [("auth", "authentication"), ("signature", "signature")])
     def test_sign(self, softhsm: SoftHsm, tmp_path: Path, key: str, certificate: str,
