@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import secrets
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -136,21 +137,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Bound before the app is built: with --port 0 the --dev origin names the port actually taken.
+    listener = socket.create_server((args.host, args.port))
+    args.port = listener.getsockname()[1]
     try:
         app = build(args)
     except (ValueError, OSError) as exc:
+        listener.close()
         p.error(str(exc))
     if args.server == "werkzeug":
         from werkzeug.serving import make_server
 
-        dev = make_server(args.host, args.port, app, threaded=True)
-        _announce(args, dev.server_port)
+        dev = make_server(args.host, args.port, app, threaded=True, fd=listener.fileno())
+        _announce(args, args.port)
         dev.serve_forever()
         return 0
     import waitress  # type: ignore[import-untyped]
 
-    server: Any = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads)
-    _announce(args, int(server.effective_port))
+    server: Any = waitress.create_server(app, sockets=[listener], threads=args.threads)
+    _announce(args, args.port)
     server.run()
     return 0
 

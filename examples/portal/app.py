@@ -280,8 +280,8 @@ def create_app(
         if method not in UNAVAILABLE_METHODS:
             raise NotFound()
         t = texts(lang)
-        return page("error.html", lang, status=501, heading=t["not_implemented_title"],
-                    message=f"{t[method]}: {t['not_available']}", back=f"/{lang}/login", back_text=t["choose_method"])
+        return page("error.html", lang, status=501, heading=t[method], message=t["not_available"],
+                    back=f"/{lang}/login", back_text=t["choose_method"])
 
     @app.get("/<lang>/home")
     def home(lang: str) -> Response:

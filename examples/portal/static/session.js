@@ -60,6 +60,7 @@
     over = true;
     window.clearTimeout(timer);
     closeWarning();
+    document.getElementById("personal").hidden = true;  // the holder's data leaves the screen with the session
     if (!ended.open) {
       ended.showModal();
       document.getElementById("login-again").focus();

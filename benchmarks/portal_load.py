@@ -1,0 +1,135 @@
+"""Load figures of the deployed portal: logins/s and p50/p99 of the server's part of a login.
+
+``python -m benchmarks.portal_load [--logins 300] [--clients 4] [--out benchmarks/results]``
+
+Two set-ups run in the same process, one after the other, against a real ``redis-server``:
+
+* **baseline** — one portal instance (waitress), reached directly;
+* **deployment** — two instances behind a real nginx (``examples/portal/nginx-portal.conf.template``).
+
+Each login is ``GET /auth/challenge`` → ``authenticate()`` with a virtual 1.8 card (one card per client
+thread, in process) → ``POST /auth/login``. The latency figures are the two HTTP round trips only (the
+card's signature is client-side work); logins/s is over the wall time of all logins, signatures included.
+Results go to ``portal-load.json`` and ``portal-load.md``; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import eidlib
+from eidlib.auth import authenticate
+from eidlib.errors import EidError
+from examples.login_client import PortalClient, urllib_transport
+from tests.portal.deployment import Deployment
+
+PIN = "1234"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The figures of one set-up."""
+
+    setup: str
+    logins: int
+    clients: int
+    failures: int
+    seconds: float
+    logins_per_second: float
+    server_p50_ms: float
+    server_p99_ms: float
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def run_logins(setup: str, target: str, origin: str, *, logins: int, clients: int) -> LoadResult:
+    """``logins`` logins spread over ``clients`` threads against ``target`` (tokens signed for ``origin``)."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    share = [logins // clients + (1 if i < logins % clients else 0) for i in range(clients)]
+
+    def client_thread(count: int) -> None:
+        with eidlib.open_card(virtual="1.8") as card:
+            for _ in range(count):
+                client = PortalClient(origin, urllib_transport(target))
+                try:
+                    started = time.perf_counter()
+                    nonce = client.challenge()
+                    first = time.perf_counter() - started
+                    token = authenticate(PIN, challenge=nonce, origin=origin, token=card, allow_http_localhost=True)
+                    started = time.perf_counter()
+                    client._call("login", "POST", "/auth/login", {"authToken": token.to_dict()})
+                    second = time.perf_counter() - started
+                except EidError:
+                    with lock:
+                        failures[0] += 1
+                    continue
+                with lock:
+                    latencies.append((first + second) * 1000)
+
+    threads = [threading.Thread(target=client_thread, args=(count,)) for count in share]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return LoadResult(setup, logins, clients, failures[0], round(seconds, 3),
+                      round(len(latencies) / seconds, 1) if seconds else 0.0,
+                      round(statistics.median(latencies), 2) if latencies else 0.0,
+                      round(_percentile(latencies, 0.99), 2) if latencies else 0.0)
+
+
+def measure(logins: int, clients: int) -> list[LoadResult]:
+    """The baseline (one instance, direct) then the deployment (two instances behind nginx)."""
+    args = ("--challenges-per-client", "0", "--threads", "8")
+    with Deployment(instances=1, extra_args=args) as single:
+        baseline = run_logins("1 instance, direct", single.instance_urls[0], single.origin,
+                              logins=logins, clients=clients)
+    with Deployment(instances=2, extra_args=args) as pair:
+        deployed = run_logins("2 instances behind nginx", pair.origin, pair.origin, logins=logins, clients=clients)
+    return [baseline, deployed]
+
+
+def markdown(results: list[LoadResult]) -> str:
+    """A README-ready table, with the deployment's throughput as a ratio of the baseline's."""
+    base = results[0].logins_per_second or 1.0
+    lines = ["| set-up | logins | clients | failures | logins/s | ratio | server p50 ms | server p99 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.setup} | {r.logins} | {r.clients} | {r.failures} | {r.logins_per_second} | "
+                     f"{r.logins_per_second / base:.2f} | {r.server_p50_ms} | {r.server_p99_ms} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.portal_load", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--logins", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results"))
+    args = parser.parse_args(argv)
+    results = measure(args.logins, args.clients)
+    args.out.mkdir(parents=True, exist_ok=True)
+    payload: dict[str, Any] = {"results": [asdict(r) for r in results]}
+    (args.out / "portal-load.json").write_text(json.dumps(payload, indent=2) + "\n")
+    table = markdown(results)
+    (args.out / "portal-load.md").write_text(table)
+    print(table, end="")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
