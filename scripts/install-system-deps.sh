@@ -9,10 +9,11 @@ runtime=(
     python3-venv python3-dev pcscd libpcsclite1 libpcsclite-dev swig gcc make
 )
 # The real parts the tests use: vpcd for virtual cards in pcscd, OpenSC and SoftHSM as PKCS#11
-# modules, redis for shared challenge stores, openssl for OCSP, msgfmt for the message catalogues.
+# modules, redis for shared challenge stores, openssl for OCSP, msgfmt for the message catalogues,
+# nginx and Chromium + its driver for the portal's deployment and browser tests.
 test_only=(
     vsmartcard-vpcd opensc opensc-pkcs11 softhsm2 pcsc-tools iproute2 util-linux
-    redis-server openssl gettext
+    redis-server openssl gettext nginx chromium chromium-driver
 )
 case "$set_name" in
     runtime) packages=("${runtime[@]}") ;;
