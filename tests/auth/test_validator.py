@@ -357,3 +357,29 @@ def test_challenge_flow_begin_complete() -> None:
         flow.authenticate_complete("pre-login-1", token)
     # validate() itself never touches a store: the same token and nonce still validate.
     assert validator.validate(token, challenge.nonce)
+
+
+def test_leaf_is_parsed_once_per_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One DER parse of the user certificate per validate(): purpose, chain, revocation and user share it."""
+    card, _, ca = soft_card("ec")
+    assert card.auth_cert is not None
+    leaf_der = card.auth_cert.public_bytes(Encoding.DER)
+    token, nonce = _token_for(card)
+    seen: list[ValidatedChain] = []
+
+    class Recorder:
+        def check_chain(self, chain: ValidatedChain, *, now: dt.datetime | None = None) -> None:
+            seen.append(chain)
+
+    validator = _validator(ca, revocation=Recorder(), chain_cache_size=0)
+    real = x509.load_der_x509_certificate
+    parses: list[bytes] = []
+
+    def counting(data: bytes, *args: Any) -> x509.Certificate:
+        parses.append(bytes(data))
+        return real(data, *args)
+
+    monkeypatch.setattr(x509, "load_der_x509_certificate", counting)
+    user = validator.validate(token, nonce)
+    assert parses.count(leaf_der) == 1
+    assert seen[0].leaf.certificate is user.certificate

@@ -88,3 +88,14 @@ def test_body_cap_and_short_body() -> None:
         with pytest.raises(FetchError, match="larger"):
             DeadlineHttpClient(max_body=100).request("GET", server.url, timeout=5)
         assert DeadlineHttpClient(max_body=len(big)).request("GET", server.url, timeout=5).body == big
+
+
+def test_tls_handshake_counts_against_the_deadline() -> None:
+    """An https responder that accepts the connection but never answers the ClientHello."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/"
+        with pytest.raises(FetchError, match="TLS handshake") as info:
+            DeadlineHttpClient().request("POST", url, body=b"x", timeout=0.5)
+    assert info.value.timed_out
