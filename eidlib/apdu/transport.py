@@ -56,12 +56,24 @@ class ControlTransport(Transport, Protocol):
         ...
 
 
+def is_instant(transport: object) -> bool:
+    """Whether a transport's card answers from memory (virtual card, replay, scripts).
+
+    Such a transport sets ``instant = True``; the session then skips pauses that only a
+    physical card chip needs (the old-card pause before a ``6Cxx`` resend).
+    """
+    return bool(getattr(transport, "instant", False))
+
+
 class BaseTransport(ABC):
     """A transport with one abstract method, :meth:`transmit`; the rest has plain defaults.
 
     ``connect``/``disconnect`` do nothing and ``transaction`` is a re-entrant lock: right for
     in-memory transports (scripted tests, replays). Subclass and implement :meth:`transmit`.
     """
+
+    #: The card answers from memory: pauses meant for slow card chips are skipped.
+    instant = True
 
     def __init__(self, atr: bytes = b"") -> None:
         self._atr = bytes(atr)
@@ -103,6 +115,11 @@ class ForwardingTransport:
     def atr(self) -> bytes:
         """The inner transport's ATR."""
         return self.inner.atr
+
+    @property
+    def instant(self) -> bool:
+        """Whether the inner transport's card answers from memory (see :func:`is_instant`)."""
+        return is_instant(self.inner)
 
     def connect(self) -> None:
         """Connect the inner transport."""

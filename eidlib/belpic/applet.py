@@ -49,6 +49,17 @@ class Version:
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
 
+    def __eq__(self, other: object) -> bool:
+        # Equal to the raw byte too, so code written when ``CardData.applet_version`` was an int still works.
+        if isinstance(other, Version):
+            return self.raw == other.raw
+        if isinstance(other, int):
+            return self.raw == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
 
 V17 = Version(AppletVersion.V17)
 V18 = Version(AppletVersion.V18)

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 
 from eidlib.apdu.channel import CardChannel
 from eidlib.apdu.status import SW, ApduError, tries_left
-from eidlib.apdu.transport import ControlTransport, Transport
+from eidlib.apdu.transport import ControlTransport, Transport, is_instant
 from eidlib.belpic.applet import Applet, expects_extended_card_data
 from eidlib.belpic.der import declared_length, is_empty, trim_der
 from eidlib.belpic.errors import BelpicFormatError
@@ -30,6 +30,7 @@ from eidlib.belpic.ins import Ins
 from eidlib.belpic.keys import CHALLENGE_SIZES, ChallengeAlgorithm, KeyReference
 from eidlib.belpic.pin import PIN_TRIES
 from eidlib.belpic.status import BelpicSW
+from eidlib.belpic.tags import AddressTag, IdentityTag
 from eidlib.belpic.tlv import parse_tlv
 from eidlib.card import commands
 from eidlib.card.errors import CardFileNotFound, CardNotActivated, GarbledAnswer
@@ -221,8 +222,9 @@ class BeidCard:
             self._files.clear()
             self._identity = None
         applet = Applet.from_card_data(data.raw, self._transport.atr)
-        # The old-card pause and the authentication SE follow from the applet, read once.
-        self.channel.wrong_le_delay = applet.wrong_le_pause
+        # The old-card pause and the authentication SE follow from the applet, read once
+        # (an in-memory card has no slow chip to wait for).
+        self.channel.wrong_le_delay = 0.0 if is_instant(self._transport) else applet.wrong_le_pause
         if applet.key_algorithm is not None:
             auth = plan_signature(applet, b"", key=KeyRole.AUTHENTICATION, hash=None, prehashed=False,
                                   padding=Padding.PKCS1V15)
@@ -329,8 +331,16 @@ class BeidCard:
         except BelpicFormatError as exc:
             raise CardDataError(f"{file.label}: {exc}") from exc
 
-    @staticmethod
-    def _complete(file: CardFile, data: bytes) -> bytes:
+    def _required_tags(self, file: CardFile) -> set[int]:
+        """The tags every card writes in a TLV file (the basic key hash on applets that have the key)."""
+        if file is CardFile.ADDRESS:
+            return {AddressTag.STREET_AND_NUMBER, AddressTag.ZIP, AddressTag.MUNICIPALITY}
+        required: set[int] = {IdentityTag.NATIONAL_NUMBER, IdentityTag.PHOTO_HASH}
+        if self.applet.basic_key:
+            required.add(IdentityTag.BASIC_KEY_HASH)
+        return required
+
+    def _complete(self, file: CardFile, data: bytes) -> bytes:
         """The file as kept: only once it is as long as its own structure says (else :class:`GarbledAnswer`).
 
         DER files end where their DER length says (the padding after it is dropped); TLV files
@@ -349,9 +359,13 @@ class BeidCard:
                 raise GarbledAnswer(f"{file.label}: {exc}") from exc
         if file in _TLV_FILES:
             try:
-                parse_tlv(data)
+                tags = {tag for tag, _ in parse_tlv(data)}
             except BelpicFormatError as exc:
                 raise GarbledAnswer(f"{file.label}: {exc}") from exc
+            missing = self._required_tags(file) - tags
+            if missing:
+                # Tags come in ascending order, so a read cut on a record boundary loses the last ones.
+                raise GarbledAnswer(f"{file.label}: tag 0x{min(missing):02X} missing, the read was cut short")
         elif file is CardFile.PHOTO and not data.rstrip(b"\x00").endswith(_JPEG_END):
             raise GarbledAnswer(f"the photo ends before its JPEG end marker ({len(data)} bytes read)")
         return data
@@ -368,6 +382,9 @@ class BeidCard:
                 raise GarbledAnswer(f"{file.label}: the card said 'file not found' for a file it has") from None
             raise
         data = self._complete(file, self._read_binary(file))
+        if data and file.is_certificate and any(self._files.get(other) == data for other in CERTIFICATE_FILES):
+            # Two EFs never hold the same certificate: the SELECT did not reach the card.
+            raise GarbledAnswer(f"{file.label}: the card answered with another file's certificate")
         self._files[file] = data
         return data
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eidlib.belpic.tags import AddressTag
+from eidlib.carddata.errors import CardDataError
 from eidlib.carddata.identity import collect_fields, decode_text
 
 
@@ -25,6 +26,9 @@ class Address:
     def parse(cls, raw: bytes) -> Address:
         """Parse the address file; anything malformed raises :class:`CardDataError`."""
         fields = collect_fields(raw, "address")
+        if not any(tag in fields for tag in (AddressTag.STREET_AND_NUMBER, AddressTag.ZIP, AddressTag.MUNICIPALITY)):
+            # An empty or all-zero file is a failed read (or a blank card), never an empty address.
+            raise CardDataError("the address file holds no address")
         known = set(AddressTag)
         return cls(
             street_and_number=decode_text(1, fields.get(AddressTag.STREET_AND_NUMBER, b"")),

@@ -195,6 +195,11 @@ class VirtualCard:
         if faults.removed or faults.mute:
             return b""
         self.apdu_count += 1
+        if faults.armed:
+            replaced = faults.replacement()
+            if replaced is not None:
+                faults.after_apdu()
+                return replaced
         try:
             response = self._dispatch(apdu)
         except Exception:

@@ -36,11 +36,14 @@ class Faults:
         self._remove_countdown: int | None = None
         self._mute_countdown: int | None = None
         self._forced: dict[int, ForcedStatus] = {}
+        #: (APDUs still to answer normally, the raw answer the next one gets instead).
+        self._replacement: tuple[int, bytes] | None = None
 
     @property
     def armed(self) -> bool:
         """True when a per-APDU fault is pending (the card's fast path skips the checks otherwise)."""
-        return bool(self._forced) or self._remove_countdown is not None or self._mute_countdown is not None
+        return (bool(self._forced) or self._remove_countdown is not None or self._mute_countdown is not None
+                or self._replacement is not None)
 
     def remove_after(self, apdus: int = 0) -> None:
         """The card answers ``apdus`` more APDUs, then is pulled out of the reader."""
@@ -86,6 +89,28 @@ class Faults:
             raise EmulatorError("times must be >= 1 or None")
         self._forced[ins] = ForcedStatus(ins, sw, times)
 
+    def answer_at(self, apdus: int, answer: bytes) -> None:
+        """After ``apdus`` more APDUs, answer the next one with the raw ``answer`` instead of running it.
+
+        ``answer`` is data followed by a status word, any bytes at all (a garbled or wrong
+        answer: ``6B00`` in the middle of a file, ``9000`` without data, a cut signature...).
+        """
+        if apdus < 0 or len(answer) < 2:
+            raise EmulatorError("the APDU count must be >= 0 and the answer needs a status word")
+        self._replacement = (apdus, bytes(answer))
+
+    def replacement(self) -> bytes | None:
+        """The raw answer that replaces this APDU's, if one is due (consumes it)."""
+        pending = self._replacement
+        if pending is None:
+            return None
+        countdown, answer = pending
+        if countdown:
+            self._replacement = (countdown - 1, answer)
+            return None
+        self._replacement = None
+        return answer
+
     def corrupt_file(self, path: str, *, flip: Iterable[int] = (0,), truncate: int | None = None) -> None:
         """Damage an EF: XOR ``0xFF`` into the bytes at offsets ``flip``, then cut it to ``truncate`` bytes.
 
@@ -111,6 +136,7 @@ class Faults:
         self._remove_countdown = None
         self._mute_countdown = None
         self._forced.clear()
+        self._replacement = None
         self._fs.restore()
 
     def forced_status(self, ins: int) -> int | None:

@@ -26,6 +26,8 @@ class VirtualTransport:
     """
 
     reader_name = "eidlib virtual reader"
+    #: An in-memory card: no pause for slow chips is needed (see :func:`eidlib.apdu.transport.is_instant`).
+    instant = True
 
     def __init__(self, card: VirtualCard) -> None:
         self.card = card
