@@ -129,7 +129,8 @@ def validate_authentication_certificate(
         leaf = _parse(chain[0], "user certificate")
         check_login_certificate(leaf, policy)
         intermediates = [_parse(c, "intermediate certificate") for c in chain[1:]]
-        return _trusted_user(leaf, intermediates, policy, policy.time(), algorithm, None)
+        at = policy.time()
+        return _trusted_user(_validated_chain(leaf, intermediates, policy, at), policy, at, algorithm)
     except x509_errors.CertificateError as exc:
         raise errors.as_auth_error(exc) from exc
 
@@ -209,40 +210,46 @@ class AuthTokenValidator:
             raise errors.ChallengeMissing("challenge nonce is empty")
         parsed = _parse_token(token)
         try:
-            leaf = _parse(parsed.unverified_certificate, "user certificate")
+            at = self.policy.time()
+            key = _chain_key(parsed)
+            # A path validated before for these exact certificate bytes already holds the parsed leaf.
+            known = self._chains.get(key, at)
+            leaf = known.leaf if known is not None else _parse(parsed.unverified_certificate, "user certificate")
             check_login_certificate(leaf, self.policy)
             algorithm = get_algorithm(parsed.algorithm)
             message = signed_message(self.origin, challenge, algorithm)
             verify_signature(algorithm, _public_key(leaf), parsed.signature, message)
-            at = self.policy.time()
-            intermediates = [_parse(c, "intermediate certificate") for c in parsed.unverified_intermediate_certificates]
-            cache = (self._chains, _chain_key(parsed))
-            return _trusted_user(leaf, intermediates, self.policy, at, algorithm.name, cache)
+            if known is None:
+                extra = parsed.unverified_intermediate_certificates
+                intermediates = [_parse(c, "intermediate certificate") for c in extra]
+                known = _validated_chain(leaf, intermediates, self.policy, at)
+                self._chains.put(key, known)
+            return _trusted_user(known, self.policy, at, algorithm.name)
         except x509_errors.CertificateError as exc:
             raise errors.as_auth_error(exc) from exc
 
 
-def _trusted_user(
-    leaf: CardCertificate,
-    intermediates: list[CardCertificate],
-    policy: ValidationPolicy,
-    at: dt.datetime,
-    algorithm: str,
-    cache: tuple[_ChainCache, bytes] | None,
-) -> AuthenticatedUser:
+def _validated_chain(
+    leaf: CardCertificate, intermediates: list[CardCertificate], policy: ValidationPolicy, at: dt.datetime
+) -> ValidatedChain:
+    """The path from ``leaf`` to one of the policy's anchors (purpose "authentication")."""
     check_validity(leaf, at)
-    chain = cache[0].get(cache[1], at) if cache is not None else None
-    if chain is None:
-        try:
-            chain = validate_chain(leaf, intermediates, trust=policy.trust, now=at, purpose="authentication")
-        except x509_errors.ChainError:
-            raise
-        except x509_errors.CertificateError as exc:
-            raise errors.CertificateNotTrusted(f"certificate chain does not validate: {exc}") from exc
-        if len(chain.chain) < 2:
-            raise errors.CertificateNotTrusted("the user certificate itself cannot be a trust anchor")
-        if cache is not None:
-            cache[0].put(cache[1], chain)
+    try:
+        chain = validate_chain(leaf, intermediates, trust=policy.trust, now=at, purpose="authentication")
+    except x509_errors.ChainError:
+        raise
+    except x509_errors.CertificateError as exc:
+        raise errors.CertificateNotTrusted(f"certificate chain does not validate: {exc}") from exc
+    if len(chain.chain) < 2:
+        raise errors.CertificateNotTrusted("the user certificate itself cannot be a trust anchor")
+    return chain
+
+
+def _trusted_user(
+    chain: ValidatedChain, policy: ValidationPolicy, at: dt.datetime, algorithm: str
+) -> AuthenticatedUser:
+    """Dates, then revocation (every time, never cached here), then the user."""
+    check_validity(chain.leaf, at)
     if policy.revocation is not None:
         try:
             policy.revocation.check_chain(chain, now=at)
@@ -250,7 +257,7 @@ def _trusted_user(
             raise
         except EidError as exc:  # a custom checker's own failure still fails closed
             raise errors.RevocationCheckFailed(f"revocation check failed: {exc}") from exc
-    return AuthenticatedUser.from_certificate(leaf.certificate, algorithm=algorithm, validated_at=at)
+    return AuthenticatedUser.from_certificate(chain.leaf.certificate, algorithm=algorithm, validated_at=at)
 
 
 def _parse_token(token: str | bytes | dict[str, Any]) -> AuthToken:
