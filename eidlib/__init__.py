@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     # the token kernel
     "Token": "eidlib.token.protocol",
     "CardCertificates": "eidlib.token.protocol",
+    "KeyRole": "eidlib.token.protocol",
+    "Padding": "eidlib.token.protocol",
+    "PinEntry": "eidlib.token.protocol",
     "ecdsa_raw_to_der": "eidlib.token.ecdsa",
     "ecdsa_der_to_raw": "eidlib.token.ecdsa",
     "PinError": "eidlib.token.errors",
@@ -37,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     "SecurityStatusNotSatisfied": "eidlib.token.errors",
     "NotSupported": "eidlib.token.errors",
     "NotABeidCard": "eidlib.token.errors",
+    "KeyNotPresent": "eidlib.token.errors",
+    "InvalidDigest": "eidlib.token.errors",
+    "TokenClosed": "eidlib.token.errors",
     # card data
     "Identity": "eidlib.carddata.identity",
     "Address": "eidlib.carddata.address",
@@ -48,6 +54,13 @@ _EXPORTS: dict[str, str] = {
     # the card
     "open_card": "eidlib.opener",
     "BeidCard": "eidlib.card.session",
+    "CardNotActivated": "eidlib.card.errors",
+    # card insertions and removals
+    "ReaderMonitor": "eidlib.apdu.pcsc",
+    "ReaderEvent": "eidlib.apdu.pcsc",
+    "wait_for_card": "eidlib.apdu.pcsc",
+    "wait_for_removal": "eidlib.apdu.pcsc",
+    "WaitTimeoutError": "eidlib.apdu.errors",
     # virtual card
     "VirtualCard": "eidlib.emulator",
     # login
@@ -69,8 +82,14 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # pragma: no cover
     # ``X as X``: an explicit re-export for a user's type checker (mypy --strict).
+    from eidlib.apdu.errors import WaitTimeoutError as WaitTimeoutError
+    from eidlib.apdu.pcsc import ReaderEvent as ReaderEvent
+    from eidlib.apdu.pcsc import ReaderMonitor as ReaderMonitor
+    from eidlib.apdu.pcsc import wait_for_card as wait_for_card
+    from eidlib.apdu.pcsc import wait_for_removal as wait_for_removal
     from eidlib.auth.client import authenticate as authenticate
     from eidlib.auth.token import AuthToken as AuthToken
+    from eidlib.card.errors import CardNotActivated as CardNotActivated
     from eidlib.card.session import BeidCard as BeidCard
     from eidlib.carddata.address import Address as Address
     from eidlib.carddata.carddata import CardData as CardData
@@ -91,6 +110,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from eidlib.opener import open_card as open_card
     from eidlib.token.ecdsa import ecdsa_der_to_raw as ecdsa_der_to_raw
     from eidlib.token.ecdsa import ecdsa_raw_to_der as ecdsa_raw_to_der
+    from eidlib.token.errors import InvalidDigest as InvalidDigest
+    from eidlib.token.errors import KeyNotPresent as KeyNotPresent
     from eidlib.token.errors import NotABeidCard as NotABeidCard
     from eidlib.token.errors import NotSupported as NotSupported
     from eidlib.token.errors import PinBlocked as PinBlocked
@@ -100,6 +121,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from eidlib.token.errors import PinRequired as PinRequired
     from eidlib.token.errors import PinTimeout as PinTimeout
     from eidlib.token.errors import SecurityStatusNotSatisfied as SecurityStatusNotSatisfied
+    from eidlib.token.errors import TokenClosed as TokenClosed
     from eidlib.token.errors import WrongPin as WrongPin
     from eidlib.token.protocol import CardCertificates as CardCertificates
+    from eidlib.token.protocol import KeyRole as KeyRole
+    from eidlib.token.protocol import Padding as Padding
+    from eidlib.token.protocol import PinEntry as PinEntry
     from eidlib.token.protocol import Token as Token

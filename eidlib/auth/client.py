@@ -24,8 +24,8 @@ from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
 from eidlib.errors import EidError
-from eidlib.token.errors import PinBlocked, PinFormatError, SecurityStatusNotSatisfied
-from eidlib.token.pin import wipe
+from eidlib.token.errors import PinBlocked, SecurityStatusNotSatisfied
+from eidlib.token.pin import PinInput, held_pin, wipe
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509.certificate import load_der_certificate
 from eidlib.x509.errors import CertificateError
@@ -39,7 +39,7 @@ _FORMATS = (FORMAT_1_0, FORMAT_1_1)
 
 
 def authenticate(
-    pin: str | bytearray | None,
+    pin: PinInput,
     *,
     challenge: str,
     origin: str,
@@ -63,19 +63,15 @@ def authenticate(
     ``unverifiedIntermediateCertificates``). ``allow_http_localhost`` admits ``http://localhost``,
     ``http://127.0.0.1`` and ``http://[::1]`` origins for development portals.
     """
-    pin_buffer = _pin_buffer(pin)
     try:
-        canonical_origin = normalize_origin(origin, allow_http_localhost=allow_http_localhost)
-        nonce = check_nonce(challenge)
-        if format not in _FORMATS:
-            raise UnsupportedFormat(f"unsupported token format {format!r}")
-        if pin_buffer is not None:
-            _check_pin_format(pin_buffer)
-        with _open_token(token) as card, _exclusive(card):
-            return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
+        with held_pin(pin) as pin_buffer:
+            canonical_origin = normalize_origin(origin, allow_http_localhost=allow_http_localhost)
+            nonce = check_nonce(challenge)
+            if format not in _FORMATS:
+                raise UnsupportedFormat(f"unsupported token format {format!r}")
+            with _open_token(token) as card, card.transaction():
+                return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
     finally:
-        if pin_buffer is not None:
-            wipe(pin_buffer)
         if isinstance(pin, bytearray):
             wipe(pin)
 
@@ -95,7 +91,7 @@ def _sign_challenge(
         raise PinBlocked("PIN blocked: have it unblocked at the municipality")
     failed = True
     try:
-        card.verify_pin(pin.decode("ascii") if pin is not None else None)
+        card.verify_pin(pin)
         if certificates is None:
             certificates = card.read_certificates()
         certificate, public_key, algorithm, intermediates = _login_material(certificates, format)
@@ -150,12 +146,6 @@ def _open_token(token: Token | None) -> Iterator[Token]:
         yield card
 
 
-def _exclusive(card: Token) -> contextlib.AbstractContextManager[object]:
-    """One transaction around the whole login where the token offers it (the direct card path)."""
-    transaction = getattr(card, "transaction", None)
-    return transaction() if callable(transaction) else contextlib.nullcontext()
-
-
 def _log_off(card: Token, *, quiet: bool) -> None:
     if not quiet:
         card.log_off()
@@ -164,21 +154,3 @@ def _log_off(card: Token, *, quiet: bool) -> None:
         card.log_off()
     except EidError as exc:  # keep the original failure; the card state is reset on disconnect anyway
         _log.warning("LOG OFF after a failed login failed: %s", type(exc).__name__)
-
-
-def _pin_buffer(pin: str | bytearray | None) -> bytearray | None:
-    if pin is None:
-        return None
-    if isinstance(pin, bytearray):
-        return bytearray(pin)
-    if isinstance(pin, str):
-        try:
-            return bytearray(pin.encode("ascii"))
-        except UnicodeEncodeError as exc:
-            raise PinFormatError("PIN must be 4 to 12 digits") from exc
-    raise PinFormatError("PIN must be a string or bytearray")
-
-
-def _check_pin_format(pin: bytearray) -> None:
-    if not 4 <= len(pin) <= 12 or not all(0x30 <= b <= 0x39 for b in pin):
-        raise PinFormatError("PIN must be 4 to 12 digits")

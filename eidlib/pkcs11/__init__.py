@@ -13,7 +13,6 @@ Every ``CKR_*`` value becomes a typed error (:mod:`eidlib.pkcs11.errors`); the r
 """
 
 from eidlib.pkcs11.errors import (
-    InvalidDigest,
     ObjectNotFound,
     PinExpired,
     Pkcs11Error,
@@ -23,6 +22,7 @@ from eidlib.pkcs11.errors import (
 )
 from eidlib.pkcs11.module import MODULE_ENV, candidate_paths, find_module
 from eidlib.pkcs11.token import Pkcs11Token, TokenInfo, open_token
+from eidlib.token.errors import InvalidDigest
 
 __all__ = [
     "MODULE_ENV",

@@ -162,7 +162,3 @@ def raise_for(rv: int, function: str, *, tries_left: Callable[[], int | None] | 
     """Raise :func:`error_for` unless ``rv`` is ``CKR_OK``."""
     if rv != PyKCS11.CKR_OK:
         raise error_for(rv, function, tries_left=tries_left)
-
-
-class InvalidDigest(EidError, ValueError):
-    """A pre-computed digest does not have the length of the named hash; nothing was sent."""

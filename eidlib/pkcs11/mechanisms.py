@@ -15,11 +15,10 @@ from typing import Protocol
 
 import PyKCS11
 
-from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
+from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.carddata.errors import CardDataError
-from eidlib.pkcs11.errors import InvalidDigest
 from eidlib.token.ecdsa import ecdsa_der_to_raw
-from eidlib.token.errors import NotSupported
+from eidlib.token.errors import InvalidDigest, NotSupported
 from eidlib.token.protocol import HashName, PaddingName
 
 
@@ -48,36 +47,41 @@ class HashSpec:
         return hashlib.new(self.name, data).digest()
 
 
+def _spec(algorithm: HashAlgorithm, digest: int, mgf: int, rsa: int, pss: int, ecdsa: int) -> HashSpec:
+    """A :class:`HashSpec` whose name, size and DigestInfo come from :class:`HashAlgorithm`."""
+    return HashSpec(algorithm.value, algorithm.digest_size, digest, mgf, rsa, pss, ecdsa,  # type: ignore[arg-type]
+                    algorithm.digest_info)
+
+
 #: Every hash the :class:`~eidlib.token.protocol.Token` surface names.
 HASHES: dict[HashName, HashSpec] = {
-    "sha1": HashSpec(
-        "sha1", 20, PyKCS11.CKM_SHA_1, PyKCS11.CKG_MGF1_SHA1, PyKCS11.CKM_SHA1_RSA_PKCS,
+    "sha1": _spec(
+        HashAlgorithm.SHA1, PyKCS11.CKM_SHA_1, PyKCS11.CKG_MGF1_SHA1, PyKCS11.CKM_SHA1_RSA_PKCS,
         PyKCS11.CKM_SHA1_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA1,
-        DIGEST_INFO_PREFIXES["sha1"],
     ),
-    "sha256": HashSpec(
-        "sha256", 32, PyKCS11.CKM_SHA256, PyKCS11.CKG_MGF1_SHA256, PyKCS11.CKM_SHA256_RSA_PKCS,
-        PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA256, DIGEST_INFO_PREFIXES["sha256"],
+    "sha256": _spec(
+        HashAlgorithm.SHA256, PyKCS11.CKM_SHA256, PyKCS11.CKG_MGF1_SHA256, PyKCS11.CKM_SHA256_RSA_PKCS,
+        PyKCS11.CKM_SHA256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA256,
     ),
-    "sha384": HashSpec(
-        "sha384", 48, PyKCS11.CKM_SHA384, PyKCS11.CKG_MGF1_SHA384, PyKCS11.CKM_SHA384_RSA_PKCS,
-        PyKCS11.CKM_SHA384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA384, DIGEST_INFO_PREFIXES["sha384"],
+    "sha384": _spec(
+        HashAlgorithm.SHA384, PyKCS11.CKM_SHA384, PyKCS11.CKG_MGF1_SHA384, PyKCS11.CKM_SHA384_RSA_PKCS,
+        PyKCS11.CKM_SHA384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA384,
     ),
-    "sha512": HashSpec(
-        "sha512", 64, PyKCS11.CKM_SHA512, PyKCS11.CKG_MGF1_SHA512, PyKCS11.CKM_SHA512_RSA_PKCS,
-        PyKCS11.CKM_SHA512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA512, DIGEST_INFO_PREFIXES["sha512"],
+    "sha512": _spec(
+        HashAlgorithm.SHA512, PyKCS11.CKM_SHA512, PyKCS11.CKG_MGF1_SHA512, PyKCS11.CKM_SHA512_RSA_PKCS,
+        PyKCS11.CKM_SHA512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA512,
     ),
-    "sha3_256": HashSpec(
-        "sha3_256", 32, PyKCS11.CKM_SHA3_256, PyKCS11.CKG_MGF1_SHA3_256, PyKCS11.CKM_SHA3_256_RSA_PKCS,
-        PyKCS11.CKM_SHA3_256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_256, DIGEST_INFO_PREFIXES["sha3_256"],
+    "sha3_256": _spec(
+        HashAlgorithm.SHA3_256, PyKCS11.CKM_SHA3_256, PyKCS11.CKG_MGF1_SHA3_256, PyKCS11.CKM_SHA3_256_RSA_PKCS,
+        PyKCS11.CKM_SHA3_256_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_256,
     ),
-    "sha3_384": HashSpec(
-        "sha3_384", 48, PyKCS11.CKM_SHA3_384, PyKCS11.CKG_MGF1_SHA3_384, PyKCS11.CKM_SHA3_384_RSA_PKCS,
-        PyKCS11.CKM_SHA3_384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_384, DIGEST_INFO_PREFIXES["sha3_384"],
+    "sha3_384": _spec(
+        HashAlgorithm.SHA3_384, PyKCS11.CKM_SHA3_384, PyKCS11.CKG_MGF1_SHA3_384, PyKCS11.CKM_SHA3_384_RSA_PKCS,
+        PyKCS11.CKM_SHA3_384_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_384,
     ),
-    "sha3_512": HashSpec(
-        "sha3_512", 64, PyKCS11.CKM_SHA3_512, PyKCS11.CKG_MGF1_SHA3_512, PyKCS11.CKM_SHA3_512_RSA_PKCS,
-        PyKCS11.CKM_SHA3_512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_512, DIGEST_INFO_PREFIXES["sha3_512"],
+    "sha3_512": _spec(
+        HashAlgorithm.SHA3_512, PyKCS11.CKM_SHA3_512, PyKCS11.CKG_MGF1_SHA3_512, PyKCS11.CKM_SHA3_512_RSA_PKCS,
+        PyKCS11.CKM_SHA3_512_RSA_PKCS_PSS, PyKCS11.CKM_ECDSA_SHA3_512,
     ),
 }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import PyKCS11.LowLevel
 
 from eidlib.token.errors import PinFormatError
+from eidlib.token.pin import MAX_PIN_LENGTH, MIN_PIN_LENGTH
 
 #: ``CK_TOKEN_INFO`` uses this for "no information"; it also shows up as a huge ``ulMaxPinLen``.
 _UNAVAILABLE = 0xFFFFFFFFFFFFFFFF
@@ -31,7 +32,7 @@ class PinRule:
     def for_token(cls, *, belpic: bool, min_length: int, max_length: int) -> PinRule:
         """BELPIC tokens: 4 to 12 digits. Others: the token's own range (sane defaults when unset)."""
         if belpic:
-            return cls(4, 12, True)
+            return cls(MIN_PIN_LENGTH, MAX_PIN_LENGTH, True)
         low = min_length if 0 < min_length < _UNAVAILABLE else 1
         high = max_length if 0 < max_length < 0xFFFFFFFF else 255
         return cls(low, max(low, high), False)
@@ -54,12 +55,12 @@ class PinRule:
 
 
 @contextmanager
-def native_pin(pin: str | bytearray) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
+def native_pin(pin: str | bytes | bytearray) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
     """A native byte vector holding ``pin`` (UTF-8), zeroed with its ``bytearray`` copy on exit.
 
     The caller's own ``bytearray`` is left alone (its owner wipes it).
     """
-    source = bytearray(pin) if isinstance(pin, bytearray) else bytearray(pin.encode("utf-8"))
+    source = bytearray(pin) if isinstance(pin, (bytes, bytearray)) else bytearray(pin, "utf-8")
     buffer = PyKCS11.LowLevel.ckbytelist(len(source))
     try:
         for index, value in enumerate(source):
@@ -72,7 +73,7 @@ def native_pin(pin: str | bytearray) -> Iterator[PyKCS11.LowLevel.ckbytelist]:
 
 
 def login_with(
-    call: Callable[[PyKCS11.LowLevel.ckbytelist], int], pin: str | bytearray | None
+    call: Callable[[PyKCS11.LowLevel.ckbytelist], int], pin: str | bytes | bytearray | None
 ) -> int:
     """Run ``call`` (a ``C_Login`` closure) with ``pin`` in a wiped native buffer, or an empty one for
     a protected authentication path (PIN pad / module dialog). Returns the ``CKR_*`` value."""

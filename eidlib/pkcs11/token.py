@@ -9,8 +9,9 @@ typed error (see :mod:`eidlib.pkcs11.errors`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,8 +39,20 @@ from eidlib.pkcs11.mechanisms import (
 )
 from eidlib.pkcs11.module import find_module
 from eidlib.pkcs11.pin import PinRule, login_with, native_pin
-from eidlib.token.errors import NotSupported, PinRequired
-from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import InvalidDigest, NotSupported, PinFormatError, PinRequired, TokenClosed
+from eidlib.token.pin import PinInput, held_pin
+from eidlib.token.protocol import (
+    CardCertificates,
+    HashName,
+    KeyName,
+    KeyRole,
+    Padding,
+    PaddingName,
+    PinEntry,
+    key_role,
+    padding_of,
+)
 
 if TYPE_CHECKING:
     from eidlib.carddata.address import Address
@@ -121,6 +134,8 @@ class Pkcs11Token:
         self._mechanisms: frozenset[int] | None = None
         # Key handles found once per login state: a signature then costs C_SignInit + C_Sign only.
         self._keys: dict[str, PrivateKey] = {}
+        # Serialises this object's multi-call operations (login then sign) between threads.
+        self._lock = threading.RLock()
         self._session = self._call("C_OpenSession", lambda: lib.openSession(slot))
         try:
             self.info = self._token_info()
@@ -169,6 +184,26 @@ class Pkcs11Token:
         """True after :meth:`close`."""
         return self._session is None
 
+    @property
+    def pin_entry(self) -> PinEntry:
+        """:attr:`PinEntry.PINPAD` with a protected authentication path (PIN pad or module dialog)."""
+        self._handle()
+        return PinEntry.PINPAD if self.protected_authentication_path else PinEntry.KEYBOARD
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Exclusive use of this token object across several calls (nestable).
+
+        PKCS#11 offers no card-level lock, so this holds a lock shared by the threads using this object;
+        the module itself serialises its access to the card.
+        """
+        return self._transaction()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._handle()
+            yield
+
     # ----------------------------------------------------------------- plumbing
 
     def _call(self, function: str, thunk: Callable[[], _T]) -> _T:
@@ -179,7 +214,7 @@ class Pkcs11Token:
 
     def _handle(self) -> Any:
         if self._session is None:
-            raise NotSupported("the PKCS#11 token is closed")
+            raise TokenClosed("the PKCS#11 token is closed")
         return self._session
 
     def _token_info(self) -> TokenInfo:
@@ -228,6 +263,7 @@ class Pkcs11Token:
 
         ``CKF_USER_PIN_COUNT_LOW`` only says "fewer than the maximum", so it gives no exact number.
         """
+        self._handle()
         flags = self._flags()
         if flags & PyKCS11.CKF_USER_PIN_LOCKED:
             return 0
@@ -242,16 +278,17 @@ class Pkcs11Token:
 
     # ----------------------------------------------------------------- PIN
 
-    def verify_pin(self, pin: str | bytearray | None) -> None:
+    def verify_pin(self, pin: PinInput) -> None:
         """``C_Login`` as the user. ``None`` uses the PIN pad or the module's own dialog when the token
-        has a protected authentication path. Never retried; the PIN is checked first, and the native
-        copy handed to the module is wiped after (a ``bytearray`` PIN avoids an immutable copy)."""
+        has a protected authentication path (else :class:`PinRequired`). Never retried; the PIN is
+        checked first, and every copy made of it (``bytearray`` and native buffer) is wiped after."""
+        with held_pin(pin, self.pin_rule.check) as buffer:
+            self._login(buffer)
+
+    def _login(self, pin: bytearray | None) -> None:
         session = self._handle()
-        if pin is None:
-            if not self.info.protected_authentication_path:
-                raise NotSupported("this token has no PIN pad or PIN dialog; give the PIN")
-        else:
-            self.pin_rule.check(pin)
+        if pin is None and self.pin_entry is not PinEntry.PINPAD:
+            raise PinRequired("this token has no PIN pad or PIN dialog; give the PIN")
         lib = self._lib.lib
         # Log out first, whoever logged in: login state is shared by every session of the process, and
         # the official module answers a second C_Login with CKR_OK without checking anything.
@@ -264,21 +301,29 @@ class Pkcs11Token:
         raise_for(rv, "C_Login", tries_left=self._tries_left_quietly)
         self._logged_in = True
 
-    def change_pin(self, old: str | bytearray, new: str | bytearray) -> None:
+    def change_pin(self, old: PinInput, new: PinInput) -> None:
         """``C_SetPIN`` in a read-write session: both PINs checked against the token's rule first,
-        never retried, their native copies wiped. A wrong ``old`` raises :class:`WrongPin`."""
+        never retried, their copies wiped. Both ``None`` lets a protected authentication path (PIN pad)
+        ask for them. A wrong ``old`` raises :class:`WrongPin`."""
         self._handle()
-        self.pin_rule.check(old)
-        self.pin_rule.check(new)
-        session = self._call(
-            "C_OpenSession", lambda: self._lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
-        )
-        lib = self._lib.lib
-        try:
-            with native_pin(old) as old_buffer, native_pin(new) as new_buffer:
-                rv = lib.C_SetPIN(session.session, old_buffer, new_buffer)
-        finally:
-            lib.C_CloseSession(session.session)
+        if (old is None) != (new is None):
+            raise PinFormatError("give both the old and the new PIN, or neither (PIN pad)")
+        if old is None and self.pin_entry is not PinEntry.PINPAD:
+            raise PinRequired("changing the PIN needs the PINs (no PIN pad or PIN dialog)")
+        with held_pin(old, self.pin_rule.check) as old_pin, held_pin(new, self.pin_rule.check) as new_pin:
+            session = self._call(
+                "C_OpenSession", lambda: self._lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
+            )
+            lib = self._lib.lib
+            try:
+                if old_pin is None or new_pin is None:
+                    empty = PyKCS11.LowLevel.ckbytelist(0)
+                    rv = lib.C_SetPIN(session.session, empty, empty)
+                else:
+                    with native_pin(old_pin) as old_buffer, native_pin(new_pin) as new_buffer:
+                        rv = lib.C_SetPIN(session.session, old_buffer, new_buffer)
+            finally:
+                lib.C_CloseSession(session.session)
         raise_for(rv, "C_SetPIN", tries_left=self._tries_left_quietly)
 
     def log_off(self) -> None:
@@ -422,11 +467,11 @@ class Pkcs11Token:
         self,
         data: bytes,
         *,
-        key: KeyName = "authentication",
+        key: KeyName = KeyRole.AUTHENTICATION,
         hash: HashName | None = None,
-        pin: str | bytearray | None = None,
+        pin: PinInput = None,
         prehashed: bool = False,
-        padding: PaddingName = "pkcs1v15",
+        padding: PaddingName = Padding.PKCS1V15,
     ) -> bytes:
         """Sign with the token's key: PKCS#1 (v1.5 or PSS) for RSA, raw ``r || s`` for ECDSA.
 
@@ -434,15 +479,21 @@ class Pkcs11Token:
         gets a context-specific login. Without it an earlier :meth:`verify_pin`, a PIN pad or the
         module's own dialog (official module, signature key) is relied on.
         """
+        role, pad_kind = key_role(key), padding_of(padding)
         # refuse what can never work before the PIN is used
         if hash is not None:
-            hash_spec(hash)
-        if padding not in ("pkcs1v15", "pss"):
-            raise NotSupported(f"unknown padding {padding!r}")
-        if key not in objects.KEYS:
-            raise NotSupported(f"unknown key {key!r}; use 'authentication' or 'signature'")
+            spec = hash_spec(hash)
+            if prehashed and len(data) != spec.size:
+                raise InvalidDigest(f"a {spec.name} digest is {spec.size} bytes, got {len(data)}")
+        with self.transaction(), held_pin(pin, self.pin_rule.check) as buffer:
+            return self._sign(data, role, hash, buffer, prehashed, pad_kind)
+
+    def _sign(
+        self, data: bytes, key: KeyRole, hash: HashName | None, pin: bytearray | None, prehashed: bool,
+        padding: Padding,
+    ) -> bytes:
         if pin is not None:
-            self.verify_pin(pin)
+            self._login(pin)
         private = self.private_key(key)
         spec = hash_spec(hash or private.default_hash)
         plan = plan_signature(private.kind, spec, padding, prehashed=prehashed, available=self.mechanisms)
@@ -465,8 +516,22 @@ class Pkcs11Token:
             return raw_ecdsa_signature(signature, private.coordinate_size)
         return signature
 
+    def sign_der(
+        self,
+        data: bytes,
+        *,
+        key: KeyName = KeyRole.AUTHENTICATION,
+        hash: HashName | None = None,
+        pin: PinInput = None,
+        prehashed: bool = False,
+        padding: PaddingName = Padding.PKCS1V15,
+    ) -> bytes:
+        """Like :meth:`sign`, with ECDSA signatures DER-encoded (RSA signatures are returned as is)."""
+        raw = self.sign(data, key=key, hash=hash, pin=pin, prehashed=prehashed, padding=padding)
+        return ecdsa_raw_to_der(raw) if self.private_key(key_role(key)).kind is KeyKind.EC else raw
+
     def _sign_once(
-        self, private: PrivateKey, plan: SignPlan, payload: bytes, context_pin: str | bytearray | None
+        self, private: PrivateKey, plan: SignPlan, payload: bytes, context_pin: bytearray | None
     ) -> bytes:
         session = self._handle()
         lib = self._lib.lib

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -172,13 +173,17 @@ class SoftCard:
         self.calls.append("pin_tries_left")
         return self.tries_left
 
-    def verify_pin(self, pin: str | None) -> None:
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def verify_pin(self, pin: str | bytes | bytearray | None) -> None:
         self.calls.append("verify_pin")
         if pin is None:
             raise PinFormatError("no PIN pad")
         if self.tries_left == 0:
             raise PinBlocked()
-        if pin != self.pin:
+        given = pin.encode("ascii") if isinstance(pin, str) else bytes(pin)
+        if given != self.pin.encode("ascii"):
             self.tries_left -= 1
             self.verified = False
             if self.tries_left == 0:

@@ -18,8 +18,15 @@ from eidlib.pkcs11 import (
     TokenNotPresent,
     open_token,
 )
-from eidlib.token.errors import NotSupported, PinFormatError, SecurityStatusNotSatisfied, WrongPin
-from eidlib.token.protocol import Token
+from eidlib.token.errors import (
+    NotSupported,
+    PinFormatError,
+    PinRequired,
+    SecurityStatusNotSatisfied,
+    TokenClosed,
+    WrongPin,
+)
+from eidlib.token.protocol import PinEntry, Token
 from tests.pkcs11.conftest import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 from tests.support.signatures import HASH_CLASSES, verify_signature
@@ -189,7 +196,9 @@ def test_not_logged_in_needs_pin(rsa_token: Pkcs11Token) -> None:
 
 def test_pin_none_without_pin_pad(rsa_token: Pkcs11Token) -> None:
     assert not rsa_token.info.protected_authentication_path
-    with pytest.raises(NotSupported):
+    assert rsa_token.pin_entry is PinEntry.KEYBOARD
+    # the same error as the card session without a PIN pad (tests/pkcs11/test_token_parity.py)
+    with pytest.raises(PinRequired):
         rsa_token.verify_pin(None)
 
 
@@ -264,7 +273,7 @@ def test_closed_token(rsa_token: Pkcs11Token) -> None:
     rsa_token.close()
     rsa_token.close()
     assert rsa_token.closed
-    with pytest.raises(NotSupported):
+    with pytest.raises(TokenClosed):
         rsa_token.read_certificates()
 
 

@@ -11,12 +11,21 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
 from eidlib.signing import sign_file_cms
-from eidlib.token.errors import NotSupported, SecurityStatusNotSatisfied, WrongPin
-from eidlib.token.protocol import CardCertificates, KeyName, Token
+from eidlib.token.ecdsa import ecdsa_der_to_raw, ecdsa_raw_to_der
+from eidlib.token.errors import (
+    InvalidDigest,
+    NotSupported,
+    PinRequired,
+    SecurityStatusNotSatisfied,
+    TokenClosed,
+    WrongPin,
+)
+from eidlib.token.protocol import CardCertificates, KeyName, KeyRole, Padding, PinEntry, Token
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.cards import reset_card
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
@@ -138,3 +147,53 @@ def test_opensc_and_card_agree(pcsc_cards: PcscStack) -> None:
     assert (through_pkcs11.authentication, through_pkcs11.signature, through_pkcs11.ca, through_pkcs11.root) == (
         direct.authentication, direct.signature, direct.ca, direct.root
     )
+
+
+def test_same_failure_same_error(token: Token) -> None:
+    """What the issue found raising differently on the two token kinds now raises one class on both."""
+    assert token.pin_entry is PinEntry.KEYBOARD
+    token.log_off()  # a card keeps a verification made by an earlier session until LOG OFF or reset
+    # a digest of the wrong length is refused before the PIN is used
+    with pytest.raises(InvalidDigest):
+        token.sign(b"\x00" * 31, hash="sha256", prehashed=True, pin=PIN)
+    # pin=None, no PIN pad, no earlier verification
+    with pytest.raises(PinRequired):
+        token.verify_pin(None)
+    with pytest.raises(PinRequired):
+        token.sign(DATA)
+    with pytest.raises(PinRequired):
+        token.sign(DATA, key=KeyRole.SIGNATURE)
+    token.close()
+    token.close()
+    for call in (
+        token.read_certificates,
+        token.pin_tries_left,
+        token.log_off,
+        lambda: token.verify_pin(PIN),
+        lambda: token.sign(DATA, pin=PIN),
+        lambda: token.pin_entry,
+    ):
+        with pytest.raises(TokenClosed):
+            call()
+
+
+def test_pins_enums_and_der_on_every_token(token: Token, source: Source) -> None:
+    """bytes/bytearray PINs, enum members, transaction() and sign_der behave alike on every kind."""
+    given = bytearray(PIN.encode())
+    with token.transaction():
+        token.verify_pin(given)
+        assert given == PIN.encode()  # the token wiped its own copy, not the caller's buffer
+        certificates = token.read_certificates()
+        der = token.sign_der(DATA, key=KeyRole.AUTHENTICATION, padding=Padding.PKCS1V15)
+    assert certificates.authentication is not None
+    public = x509.load_der_x509_certificate(certificates.authentication).public_key()
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        raw = ecdsa_der_to_raw(der, (public.curve.key_size + 7) // 8)
+        assert ecdsa_raw_to_der(raw) == der
+        verify_signature(certificates.authentication, raw, DATA)
+    else:
+        verify_signature(certificates.authentication, der, DATA)
+    if source.signature_key_usable:
+        signature = token.sign(DATA, key=KeyRole.SIGNATURE, pin=PIN.encode())
+        verify_signature(certificates.signature, signature, DATA)
+    token.log_off()
