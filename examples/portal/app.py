@@ -268,6 +268,9 @@ def create_app(
     @app.get("/<lang>/login/eid")
     def eid_login(lang: str) -> Response:
         lang = lang_or_404(lang)
+        cookie = request.cookies.get(COOKIE)
+        if cookie and not pre_login.check(cookie) and manager.get(cookie, touch=False) is not None:
+            return redirect(f"/{lang}/home")  # type: ignore[return-value]  # logged in already
         session_id, nonce = issue_challenge()
         response = page("eid.html", lang, challenge=nonce, csrf=portal.csrf_token(session_id),
                         login_host_url=login_host_url, webeid_script=(STATIC / "webeid.js").is_file())

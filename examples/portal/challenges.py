@@ -6,7 +6,8 @@ A challenge is cheap to ask for and costs the server a stored nonce, so the port
 * **per client**: at most ``per_client`` challenges in each ``window`` seconds (:class:`RateLimiter`);
 * **overall**: at most ``max_pending`` unconsumed challenges; a new one evicts the oldest
   (:class:`PendingLedger`), so a flood from many addresses costs real users at most a retry, never a
-  lock-out. If the store itself reports that it is full, the oldest are evicted and the issue retried once.
+  lock-out. If the store itself reports that it is full, the oldest are evicted one at a time until it
+  takes the new one (a few tries).
 
 Pre-login session ids are issued by the server and signed (:class:`PreLoginIds`): an id a client made up
 (or a planted cookie) is replaced, so nobody can re-issue the challenge of a session they did not get.
@@ -32,6 +33,9 @@ from eidlib.auth import AuthError, AuthTokenValidator, ChallengeStoreUnavailable
 from examples.portal.errors import RateLimited, StoreUnavailable
 
 Clock = Callable[[], float]
+
+#: Evictions tried when the store says it is full before the issue fails.
+_FULL_STORE_TRIES = 8
 
 
 @dataclass(frozen=True)
@@ -245,14 +249,22 @@ class ChallengeGate:
         wait = self._limiter.allow(client)
         if wait:
             raise RateLimited(wait)
-        try:
-            nonce = self._validator.issue_challenge(session_id)
-        except ChallengeStoreUnavailable:
-            # A full memory store evicts and retries once; an unreachable one fails again (503).
-            self._evict(self._ledger.oldest(64))
-            nonce = self._validator.issue_challenge(session_id)
+        nonce = self._issue_evicting(session_id)
         self._evict(self._ledger.add(session_id))
         return nonce
+
+    def _issue_evicting(self, session_id: str) -> str:
+        # A full store makes room by evicting the oldest pending challenges one at a time (a few tries:
+        # the oldest entries may already be gone); an unreachable store fails every time (503).
+        for _attempt in range(_FULL_STORE_TRIES):
+            try:
+                return self._validator.issue_challenge(session_id)
+            except ChallengeStoreUnavailable:
+                oldest = self._ledger.oldest(1)
+                if not oldest:
+                    raise
+                self._evict(oldest)
+        return self._validator.issue_challenge(session_id)
 
     def consumed(self, session_id: str) -> None:
         """The login consumed (or failed on) ``session_id``'s challenge."""

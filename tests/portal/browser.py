@@ -10,6 +10,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,11 +70,21 @@ def chromium(*, timezone: str = "Europe/Brussels") -> Iterator[webdriver.Chrome]
             driver.quit()
 
 
+@dataclass
+class Served:
+    """A portal being served: its origin, the app, and ``stop()`` (idempotent) to take it off the air."""
+
+    origin: str
+    app: Flask
+    stop: Callable[[], None]
+
+
 @contextmanager
-def serve(make_app: Callable[[str], Flask]) -> Iterator[tuple[str, Flask]]:
+def serve(make_app: Callable[[str], Flask]) -> Iterator[Served]:
     """The app ``make_app(origin)`` under waitress on 127.0.0.1:<free port> in a thread (the origin is
-    known once the port is bound, and the validator needs it); yields the origin and the app."""
+    known once the port is bound, and the validator needs it)."""
     import waitress  # type: ignore[import-untyped]
+    from waitress import wasyncore
 
     holder: dict[str, Flask] = {}
 
@@ -85,11 +96,21 @@ def serve(make_app: Callable[[str], Flask]) -> Iterator[tuple[str, Flask]]:
     holder["app"] = make_app(origin)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    stopped: list[bool] = []
+
+    def stop() -> None:
+        # Everything is closed from the server's own loop thread (closing its sockets from here would
+        # pull them from under a select()); the loop then ends, having nothing left to watch.
+        if not stopped:
+            stopped.append(True)
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            thread.join(timeout=5)
+            server.task_dispatcher.shutdown()
+
     try:
-        yield origin, holder["app"]
+        yield Served(origin, holder["app"], stop)
     finally:
-        server.close()
-        thread.join(timeout=5)
+        stop()
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:

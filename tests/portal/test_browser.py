@@ -64,8 +64,8 @@ def sessions() -> SessionManager:
 
 @pytest.fixture(scope="module")
 def portal(sessions: SessionManager) -> Iterator[str]:
-    with serve(_portal(sessions)) as (origin, _app):
-        yield origin
+    with serve(_portal(sessions)) as served:
+        yield served.origin
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +209,18 @@ def test_extend_refused_by_the_server_shows_the_message(browser: Chrome, portal:
     assert browser.find_element(By.ID, "session-ended-title").text == "De sessie kon niet verlengd worden"
 
 
+def test_extend_with_the_server_gone_shows_the_message(browser: Chrome, card: Token) -> None:
+    sessions = SessionManager(MemorySessionStore(), idle_timeout=IDLE, warning_lead=LEAD, absolute_timeout=3600)
+    with serve(_portal(sessions)) as served:
+        log_in(browser, served.origin, card, "fr")
+        wait(browser, IDLE).until(lambda d: is_open(d, "idle-warning"))
+        served.stop()  # the server is unreachable when the user presses OK
+        browser.find_element(By.ID, "idle-warning-ok").click()
+        wait(browser, 10).until(lambda d: is_open(d, "session-ended"))
+        assert browser.find_element(By.ID, "session-ended-title").text == "La session n'a pas pu être prolongée"
+        assert browser.find_element(By.ID, "login-again").get_attribute("href") == served.origin + "/fr/login"
+
+
 GERMAN_DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
@@ -246,8 +258,8 @@ def test_redis_outage_page(browser: Chrome) -> None:
 
     dead = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
     sessions = SessionManager(RedisSessionStore(dead), idle_timeout=IDLE, warning_lead=LEAD)
-    with serve(_portal(sessions, challenge_store=RedisChallengeStore(dead))) as (origin, _app):
-        browser.get(origin + "/nl/login/eid")
+    with serve(_portal(sessions, challenge_store=RedisChallengeStore(dead))) as served:
+        browser.get(served.origin + "/nl/login/eid")
         assert status_of(browser) == 503
         assert browser.find_element(By.ID, "error-title").text == "Dienst tijdelijk niet beschikbaar"
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"

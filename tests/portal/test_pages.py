@@ -166,3 +166,10 @@ def test_an_unexpected_error_is_a_localized_page_not_a_traceback(portal: Portal)
     html = page.get_data(as_text=True)
     assert page.status_code == 500 and "Etwas ist schiefgelaufen" in html
     assert "internal detail" not in html and "Traceback" not in html
+
+
+def test_the_eid_step_sends_a_logged_in_user_home(portal: Portal, card_and_ca: tuple[SoftCard, bytes]) -> None:
+    web, _csrf = _logged_in(portal, card_and_ca[0])
+    answer = web.get("/nl/login/eid", base_url=HTTPS)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/nl/home"
+    assert web.get("/nl/home", base_url=HTTPS).status_code == 200  # the session cookie was left alone

@@ -18,10 +18,13 @@
   const install = document.getElementById("install-help");
   const message = document.getElementById("login-message");
   const CHALLENGE_MAX_AGE_MS = 4 * 60 * 1000;  // the server keeps a challenge 5 minutes
+  const REQUEST_TIMEOUT_MS = 10000;  // an unreachable server is an answer too, not a wait without end
 
   async function refreshChallenge() {
-    const answer = await fetch("/auth/challenge", { credentials: "same-origin", cache: "no-store",
-                                                   headers: { Accept: "application/json" } });
+    const answer = await fetch("/auth/challenge", {
+      credentials: "same-origin", cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      headers: { Accept: "application/json" },
+    });
     if (!answer.ok) {
       throw new Error("challenge refused: HTTP " + answer.status);
     }
@@ -43,6 +46,7 @@
     try {
       answer = await fetch("/auth/login", {
         method: "POST", credentials: "same-origin", cache: "no-store",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": state.csrf },
         body: JSON.stringify({ authToken: token, lang: text.lang }),
       });

@@ -12,6 +12,7 @@
   const lang = data.lang;
   const leadMs = Number(data.warningLead) * 1000;
   const pollMs = Number(data.poll) * 1000;
+  const REQUEST_TIMEOUT_MS = 10000;  // an unreachable server is an answer too, not a wait without end
   const endLabel = document.getElementById("session-end");
   const warning = document.getElementById("idle-warning");
   const warningText = document.getElementById("idle-warning-text");
@@ -92,8 +93,10 @@
   async function poll() {
     let answer = null;
     try {
-      answer = await fetch("/session", { credentials: "same-origin", cache: "no-store",
-                                         headers: { Accept: "application/json" } });
+      answer = await fetch("/session", {
+        credentials: "same-origin", cache: "no-store", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        headers: { Accept: "application/json" },
+      });
     } catch (_error) {
       answer = null;
     }
@@ -113,6 +116,7 @@
     try {
       answer = await fetch("/session/extend", {
         method: "POST", credentials: "same-origin", cache: "no-store",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         headers: { Accept: "application/json", "X-CSRF-Token": data.csrf },
       });
     } catch (_error) {
