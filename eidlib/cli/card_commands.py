@@ -77,7 +77,7 @@ def _need_beid(card: Token, what: str) -> BeidCard:
 
 def _integrity_verdict(card: Token) -> dict[str, Any]:
     """The card's own files, or a PKCS#11 module's eID data objects, checked against the RRN signatures."""
-    return integrity_verdict(getattr(card, "verify_integrity", None)).to_dict()
+    return integrity_verdict(card.verify_integrity).to_dict()
 
 
 def refuse_two_uses_of_stdin(args: argparse.Namespace) -> None:
@@ -97,7 +97,7 @@ def run_info(args: argparse.Namespace) -> int:
     """``eid info``: one GET CARD DATA gives the applet, serial, life cycle and (1.8) the PIN tries."""
     with open_source(args) as token:
         card = _need_beid(token, "info")
-        data = card.card_data()
+        data = card.card_data(fresh=False)  # the session just read it: one GET CARD DATA in all
         tries = data.pin_tries_left if data.pin_tries_left is not None else card.pin_tries_left()
         key_algorithm = "ec" if data.applet_version_text == "1.8" else "rsa"
         info = {
