@@ -39,5 +39,7 @@ class ProtocolError(TransportError):
     """The card broke the transmission protocol (endless 61xx/6Cxx, garbage answer)."""
 
 
-class WaitTimeoutError(TransportError):
-    """A bounded wait for a reader event (card removal) ended without the event."""
+class WaitTimeoutError(NoCardError):
+    """A bounded wait for a reader event ended without it: no card inserted in time
+    (:func:`~eidlib.apdu.pcsc.wait_for_card`; a :class:`NoCardError`, as before) or the card not
+    removed in time (:func:`~eidlib.apdu.pcsc.wait_for_removal`). One timeout exception for both."""

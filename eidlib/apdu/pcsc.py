@@ -620,7 +620,8 @@ def wait_for_card(
 ) -> ReaderStatus:
     """Wait until a card (accepted by ``atr_filter``) is in ``reader`` (any reader if ``None``).
 
-    Returns at once when one already is. Raises :class:`NoCardError` after ``timeout`` seconds.
+    Returns at once when one already is. Raises :class:`WaitTimeoutError` (a :class:`NoCardError`)
+    after ``timeout`` seconds.
     """
     deadline = time.monotonic() + timeout
     with ReaderMonitor([reader] if reader is not None else None) as monitor:
@@ -633,7 +634,7 @@ def wait_for_card(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 where = f"reader {reader!r}" if reader else "any reader"
-                raise NoCardError(f"no card inserted in {where} within {timeout:g} s")
+                raise WaitTimeoutError(f"no card inserted in {where} within {timeout:g} s")
             monitor.poll(remaining)
 
 

@@ -281,11 +281,14 @@ class BeidCard:
         """The card's ATR."""
         return self._transport.atr
 
-    def card_data(self) -> CardData:
-        """GET CARD DATA; on 1.8 a fresh extended read, so ``pin_tries_left`` is current."""
+    def card_data(self, *, fresh: bool = True) -> CardData:
+        """GET CARD DATA; on 1.8 a fresh extended read, so ``pin_tries_left`` is current.
+
+        ``fresh=False`` returns the answer read when the session started (no APDU when it just did).
+        """
         with self._session():
             assert self._card_data is not None
-            if self.applet.extended_card_data:
+            if fresh and self.applet.extended_card_data:
                 self._card_data = self._read_card_data(extended=True)
             return self._card_data
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eidlib.belpic.applet import Version
 from eidlib.carddata.errors import CardDataError
 
 BASIC_LENGTH = 28
@@ -24,7 +25,8 @@ class CardData:
     os_version: int
     softmask_number: int
     softmask_version: int
-    applet_version: int
+    #: Prints as ``1.8``; compares equal to the version byte (``0x18``) as well.
+    applet_version: Version
     global_os_version: int
     applet_interface_version: int
     pkcs1_support: int
@@ -49,7 +51,7 @@ class CardData:
             os_version=data[18],
             softmask_number=data[19],
             softmask_version=data[20],
-            applet_version=data[21],
+            applet_version=Version(data[21]),
             global_os_version=int.from_bytes(data[22:24], "big"),
             applet_interface_version=data[24],
             pkcs1_support=data[25],
@@ -77,7 +79,7 @@ class CardData:
     @property
     def applet_version_text(self) -> str:
         """``"1.7"`` for ``0x17``, ``"1.8"`` for ``0x18``."""
-        return f"{self.applet_version >> 4}.{self.applet_version & 0x0F}"
+        return str(self.applet_version)
 
     @property
     def activated(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eidlib.cli.exitcodes import ExitCode
-from eidlib.cli.i18n import N_, _
+from eidlib.cli.i18n import N_, _, ngettext
 from eidlib.errors import EidError
 
 
@@ -102,7 +102,7 @@ CATALOGUE: dict[str, ErrorEntry] = {
         N_("The PIN is blocked.")),
     "WrongPin": ErrorEntry(
         ExitCode.PIN, N_("Check the PIN; after 3 wrong PINs in a row the card is blocked."),
-        N_("Wrong PIN: {tries_left} tries left."), N_("Wrong PIN.")),
+        N_("Wrong PIN: {tries}."), N_("Wrong PIN.")),
     "PinFormatError": ErrorEntry(ExitCode.PIN, N_("The eID PIN has 4 to 12 digits.")),
     "PinCancelled": ErrorEntry(ExitCode.PIN, None, N_("PIN entry was cancelled.")),
     "PinTimeout": ErrorEntry(
@@ -191,6 +191,9 @@ def describe(exc: EidError) -> ErrorReport:
 
 def _fields(exc: BaseException) -> dict[str, object]:
     fields: dict[str, object] = {k: v for k, v in vars(exc).items() if v is not None}
+    tries = fields.get("tries_left")
+    if isinstance(tries, int):
+        fields["tries"] = ngettext("{n} try left", "{n} tries left", tries).format(n=tries)
     key = fields.get("key")
     if key is not None:
         fields["key"] = _(KEY_LABELS.get(str(key), str(key)))

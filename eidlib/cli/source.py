@@ -111,23 +111,31 @@ def _virtual_transport(profile: str, options: list[str]) -> Any:
 
 @contextmanager
 def c_stderr_captured() -> Iterator[None]:
-    """Keep what C code writes to file descriptor 2 (PyKCS11's ``dyn_unix.c`` lines) off the terminal.
+    """Keep what C code prints while a PKCS#11 module loads (PyKCS11's ``src/dyn_unix.c:34: ...``,
+    written with C stdio to file descriptor 1) off the terminal; eidlib's own error says what went wrong.
 
-    The text is logged at debug level (``eid -v``) instead: eidlib's own error says what went wrong.
+    The text is logged at debug level (``eid -v``) instead.
     """
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
     with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
+        for fd in saved:
+            os.dup2(sink.fileno(), fd)
         try:
             yield
         finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+            libc.fflush(None)  # C stdio buffers a pipe: empty them into the sink, not later onto stdout
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
             sink.seek(0)
             text = sink.read().decode("utf-8", "replace").strip()
             if text:
-                logging.getLogger("eidlib.cli").debug("native stderr: %s", text)
+                logging.getLogger("eidlib.cli").debug("native output: %s", text)
 
 
 def _wait_for_card(args: argparse.Namespace) -> None:

@@ -16,7 +16,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from eidlib.card.session import BeidCard
 from eidlib.carddata.address import Address
 from eidlib.carddata.identity import Identity
 from eidlib.cli.main import main
@@ -86,26 +85,22 @@ def test_info(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Applet version : 1.8 (EC)" in out and "PIN            : 3 tries left" in out
 
 
-def test_info_sends_get_card_data_once_after_opening(capsys: pytest.CaptureFixture[str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    original = BeidCard.card_data
+def test_info_sends_get_card_data_once(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from eidlib.emulator.card import VirtualCard
 
-    def counting(self: BeidCard) -> object:
-        calls.append("card_data")
-        return original(self)
+    seen: list[bytes] = []
+    original = VirtualCard.process
 
-    monkeypatch.setattr(BeidCard, "card_data", counting)
-    pin_calls: list[str] = []
+    def recording(self: VirtualCard, apdu: bytes) -> bytes:
+        seen.append(bytes(apdu[:2]))
+        return original(self, apdu)
 
-    def tries(self: BeidCard) -> int:
-        pin_calls.append("pin_tries_left")
-        return 3
-
-    monkeypatch.setattr(BeidCard, "pin_tries_left", tries)
-    code, _, _ = _run(capsys, "--virtual", "1.8", "info")
-    # 1.8: the extended card data carries the PIN counter, so no second GET CARD DATA for the tries.
-    assert code == 0 and calls == ["card_data"] and pin_calls == []
+    monkeypatch.setattr(VirtualCard, "process", recording)
+    for profile in ("1.7", "1.8"):
+        seen.clear()
+        code, out, _ = _run(capsys, "--virtual", profile, "info")
+        # 1.8: the extended card data carries the PIN counter; 1.7 asks VERIFY with no data for it.
+        assert code == 0 and seen.count(b"\x80\xe4") == 1 and "3 tries left" in out, seen
 
 
 def test_photo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
