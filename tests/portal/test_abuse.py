@@ -1,5 +1,7 @@
 """Portal abuse (issue 12, items 6 and 9): hostile bodies, challenge floods, planted pre-login ids,
-and a Redis outage on a page. Each test here failed on the portal before the fix."""
+and a Redis outage on a page. Run against the portal before the fix (commit fb0b28b), every test here
+failed except the two that check that good input still passes (nesting within the bound, a server-issued
+pre-login id kept)."""
 
 from __future__ import annotations
 
@@ -164,3 +166,25 @@ def test_redis_outage_on_the_session_api_is_503_json(card_and_ca: tuple[SoftCard
                          store=RedisSessionStore(dead))
     reply = flask_transport(portal.app)("GET", "/session", {"Cookie": f"{COOKIE}=some-session-id"}, None)
     assert reply.status == 503 and reply.json() == {"error": "unavailable"}
+
+
+def test_100000_anonymous_challenges_leave_room_for_real_users(card_and_ca: tuple[SoftCard, bytes]) -> None:
+    # The issue's figure, at the gate (no HTTP): the default limits and the default store (100,000 entries).
+    from examples.portal.challenges import ChallengeGate, ChallengeLimits, MemoryPendingLedger, MemoryRateLimiter
+    from examples.portal.errors import RateLimited
+
+    portal = make_portal(card_and_ca[1])
+    limits = ChallengeLimits()
+    gate = ChallengeGate(portal.validator, MemoryRateLimiter(limits), MemoryPendingLedger(limits))
+    refused = 0
+    for i in range(50_000):  # one address
+        try:
+            gate.issue(f"a{i}", "198.51.100.7")
+        except RateLimited:
+            refused += 1
+    for i in range(50_000):  # and 50,000 addresses
+        gate.issue(f"b{i}", f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}")
+    assert refused == 50_000 - limits.per_client
+    assert len(portal.validator.challenges) <= limits.max_pending  # type: ignore[arg-type]
+    nonce = gate.issue("real-user", "203.0.113.20")
+    assert portal.validator.challenges.consume("real-user") == nonce
