@@ -263,7 +263,8 @@ def create_app(
 
     @app.get("/<lang>/login")
     def choose_method(lang: str) -> Response:
-        return page("methods.html", lang_or_404(lang), unavailable=UNAVAILABLE_METHODS)
+        return page("methods.html", lang_or_404(lang), unavailable=UNAVAILABLE_METHODS,
+                    expired=request.args.get("expired") == "1")
 
     @app.get("/<lang>/login/eid")
     def eid_login(lang: str) -> Response:
@@ -289,9 +290,12 @@ def create_app(
     @app.get("/<lang>/home")
     def home(lang: str) -> Response:
         lang = lang_or_404(lang)
-        record = manager.get(request.cookies.get(COOKIE), touch=True)
+        cookie = request.cookies.get(COOKIE)
+        record = manager.get(cookie, touch=True)
         if record is None:
-            return redirect(f"/{lang}/login")  # type: ignore[return-value]
+            # A session cookie the server no longer knows: it ended (idle, cap, logout elsewhere).
+            ended = bool(cookie) and not pre_login.check(cookie)
+            return redirect(f"/{lang}/login" + ("?expired=1" if ended else ""))  # type: ignore[return-value]
         # The page polls the (non-touching) status often enough to follow other tabs and the warning.
         poll = min(30.0, max(2.0, manager.warning_lead / 4))
         return page("home.html", lang, user=record.user, session=portal.session_json(record),

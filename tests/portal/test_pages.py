@@ -173,3 +173,16 @@ def test_the_eid_step_sends_a_logged_in_user_home(portal: Portal, card_and_ca: t
     answer = web.get("/nl/login/eid", base_url=HTTPS)
     assert answer.status_code == 302 and answer.headers["Location"] == "/nl/home"
     assert web.get("/nl/home", base_url=HTTPS).status_code == 200  # the session cookie was left alone
+
+
+def test_an_ended_session_sends_the_user_to_log_in_again_with_the_reason(
+    portal: Portal, card_and_ca: tuple[SoftCard, bytes]
+) -> None:
+    web, csrf = _logged_in(portal, card_and_ca[0])
+    portal.clock.advance(20 * 60)
+    answer = web.get("/fr/home", base_url=HTTPS)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/fr/login?expired=1"
+    page = web.get(answer.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert "Votre session a expiré. Reconnectez-vous." in page
+    fresh = portal.app.test_client()  # never logged in: no reason shown
+    assert fresh.get("/fr/home", base_url=HTTPS).headers["Location"] == "/fr/login"
