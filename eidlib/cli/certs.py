@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from eidlib.cli.files import Output, check_output_folder, make_output_folder
+from eidlib.cli.names import chain_verdict, human_name
 from eidlib.cli.output import print_json
 from eidlib.errors import EidError
 from eidlib.token.protocol import CardCertificates, Token
@@ -58,7 +59,7 @@ def _open_source(args: argparse.Namespace) -> AbstractContextManager[Token]:
     return open_source(args)
 
 
-def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
+def _text(rows: list[dict[str, Any]], *, details: bool = False) -> Iterator[str]:
     for row in rows:
         yield f"[{row['slot']}]"
         if "subject" in row:
@@ -67,7 +68,7 @@ def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
                 holder += f" (national number {row['national_number']})"
             yield f"  role:      {row['role']}"
             yield f"  holder:    {holder}"
-            yield f"  issuer:    {row['issuer']}"
+            yield f"  issuer:    {human_name(row['issuer'])}"
             yield f"  validity:  {row['not_before']} .. {row['not_after']}"
             yield f"  key:       {row['key']}"
             if row["policies"]:
@@ -75,7 +76,12 @@ def _text(rows: list[dict[str, Any]]) -> Iterator[str]:
         if "chain" in row:
             yield f"  chain:     valid ({' -> '.join(row['chain'])})"
         else:
-            yield f"  chain:     NOT VALID: {row['error']}"
+            verdict, hint = chain_verdict(row["error"])
+            yield f"  chain:     NOT VALID: {verdict}"
+            if hint:
+                yield f"  hint:      {hint}"
+            if details and verdict != row["error"]:
+                yield f"  details:   {row['error']}"
         if "ocsp" in row:
             yield f"  ocsp:      {row['ocsp']}"
 
@@ -127,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print_json("certs", {"validated_at": at.isoformat(), "certificates": rows, "written": written})
     else:
-        for line in _text(rows):
+        for line in _text(rows, details=bool(getattr(args, "verbose", 0))):
             print(line)
         for path in written:
             print(f"wrote {path}")
