@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,23 @@ def test_exit_statuses_are_documented() -> None:
         assert f"| {int(code)} | {code.name} |" in text, code
     assert f"**Schema version {SCHEMA_VERSION}.**" in text
     assert cli_errors.KEY_LABELS.keys() == {"authentication", "signature"}
+
+
+def test_the_remaining_commands_json_is_schema_valid(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """sign-cms, authenticate and pin change (the other commands are checked where they are tested)."""
+    from eidlib.auth.nonce import generate_nonce
+
+    document = tmp_path / "doc.txt"
+    document.write_bytes(b"sign me")
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    assert main(["--json", "--virtual", "1.7", "sign-cms", "--pin-stdin", str(document)]) == 0
+    result = checked(capsys.readouterr().out, "sign-cms")
+    assert result["output"] == str(document) + ".p7s" and result["key"] == "signature"
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    assert main(["--json", "--virtual", "1.8", "authenticate", "--origin", "https://portal.example",
+                 "--challenge", generate_nonce(), "--pin-stdin"]) == 0
+    assert checked(capsys.readouterr().out, "authenticate")["token"]["format"] == "web-eid:1.0"
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n4321\n"))
+    assert main(["--json", "--virtual", "1.8", "pin", "change", "--pin-stdin"]) == 0
+    assert checked(capsys.readouterr().out, "pin change")["changed"] is True

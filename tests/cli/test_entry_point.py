@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.contract import EID, checked, eid, error_of
+from tests.cli.contract import EID, checked, eid, error_of, schema_errors
 
 V18 = ("--virtual", "1.8")
 
@@ -162,7 +162,9 @@ def test_emulate_says_when_nothing_listens_and_stops_cleanly() -> None:
             proc.terminate()
             out, err = proc.communicate(timeout=30)
         if json_flag:
-            assert json.loads(line)["state"] == "waiting" and json.loads(out)["state"] == "stopped"
+            waiting, stopped = json.loads(line), json.loads(out)
+            assert schema_errors(waiting) == [] and schema_errors(stopped) == []
+            assert waiting["state"] == "waiting" and stopped["state"] == "stopped" and waiting["port"] == port
         else:
             assert f"nothing answers at vpcd 127.0.0.1:{port}" in line and "Still trying" in line
             assert "card removed" in err and "Traceback" not in err

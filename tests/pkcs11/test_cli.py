@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from eidlib.cli import main as cli
 from eidlib.opener import open_card
+from tests.cli.contract import checked
 from tests.pkcs11.conftest import CONSUMER, RSA_TOKEN
 from tests.pkcs11.openssl import OPENSSL, openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
@@ -39,7 +40,7 @@ def test_pkcs11_info(softhsm: SoftHsm, capsys: pytest.CaptureFixture[str], monke
     code, out, _ = run(["--json", "--pkcs11", softhsm.module, "pkcs11-info", "--label", RSA_TOKEN], capsys,
                        monkeypatch)
     assert code == 0
-    report = json.loads(out)
+    report = checked(out, "pkcs11-info")  # the eid JSON schema
     assert report["label"] == RSA_TOKEN and report["pin_length"] == {"min": 4, "max": 12}
     assert "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
     assert report["certificates"]["authentication"] is True and report["certificates"]["rrn"] is True
