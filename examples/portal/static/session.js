@@ -131,6 +131,12 @@
   }
 
   ok.addEventListener("click", extend);
+  // Background tabs get their timers throttled: look again as soon as the tab is shown.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && !over) {
+      poll();
+    }
+  });
   // The warning needs an answer: Escape does not dismiss it without extending.
   warning.addEventListener("cancel", (event) => { event.preventDefault(); });
   ended.addEventListener("cancel", (event) => { event.preventDefault(); });
