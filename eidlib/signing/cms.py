@@ -26,6 +26,7 @@ from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.errors import EidError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported
+from eidlib.token.pin import PinInput
 from eidlib.token.protocol import HashName, KeyName, PaddingName, Token
 
 
@@ -116,7 +117,7 @@ def sign_file_cms(
     path_or_bytes: str | os.PathLike[str] | bytes,
     *,
     key: KeyName = "signature",
-    pin: str | None = None,
+    pin: PinInput = None,
     hash: HashName = "sha256",
     include_chain: bool = True,
     signing_time: dt.datetime | None = None,
