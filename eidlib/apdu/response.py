@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eidlib.apdu.errors import ApduFormatError
-from eidlib.apdu.status import ApduError
+from eidlib.apdu.status import SW, ApduError
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ResponseAPDU:
 
     @property
     def ok(self) -> bool:
-        return self.sw == 0x9000
+        return self.sw == SW.OK
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> ResponseAPDU:
@@ -34,6 +34,6 @@ class ResponseAPDU:
 
     def check(self, ins: int | None = None) -> bytes:
         """Return the data, or raise :class:`ApduError` when the status is not 9000."""
-        if self.sw != 0x9000:
+        if self.sw != SW.OK:
             raise ApduError(self.sw, self.data, ins)
         return self.data

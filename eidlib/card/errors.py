@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from eidlib.belpic.status import BelpicSW
 from eidlib.carddata.errors import CardDataError
 from eidlib.errors import CardError
 
@@ -10,7 +11,7 @@ from eidlib.errors import CardError
 class CardNotActivated(CardError):
     """The card is not activated yet (6D00 on a BELPIC command). ``sw``: the status word seen."""
 
-    def __init__(self, message: str = "the card is not activated", *, sw: int | None = 0x6D00) -> None:
+    def __init__(self, message: str = "the card is not activated", *, sw: int | None = BelpicSW.NOT_ACTIVATED) -> None:
         self.sw = sw
         super().__init__(message)
 
