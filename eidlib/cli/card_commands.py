@@ -99,7 +99,7 @@ def run_info(args: argparse.Namespace) -> int:
         card = _need_beid(token, "info")
         data = card.card_data(fresh=False)  # the session just read it: one GET CARD DATA in all
         tries = data.pin_tries_left if data.pin_tries_left is not None else card.pin_tries_left()
-        key_algorithm = "ec" if data.applet_version_text == "1.8" else "rsa"
+        key_algorithm = card.key_algorithm
         info = {
             "applet_version": data.applet_version_text,
             "serial_number": data.serial_hex,

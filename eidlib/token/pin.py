@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from eidlib.belpic.pin import MAX_PIN_LENGTH as MAX_PIN_LENGTH  # re-exported: the PIN rule's limits
+from eidlib.belpic.pin import MIN_PIN_LENGTH as MIN_PIN_LENGTH
 from eidlib.token.errors import PinFormatError
 
-MIN_PIN_LENGTH = 4
-MAX_PIN_LENGTH = 12
 _DIGITS = frozenset(b"0123456789")
 
 #: A PIN as callers may give it.
