@@ -9,6 +9,7 @@ from eidlib.card.pinpad import modify_structure, verify_structure
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualTransport
 from eidlib.token.errors import PinCancelled, PinRequired, PinTimeout, WrongPin
+from eidlib.token.protocol import PinEntry
 from tests.card.virtual_cards import PIN, VERIFY_DIRECT, PinPadTransport, virtual_card
 
 
@@ -18,6 +19,7 @@ def test_signature_key_on_the_pin_pad() -> None:
     with BeidCard(reader).open() as card:
         pad = card.pinpad()
         assert pad is not None and pad.verify_code == VERIFY_DIRECT
+        assert card.pin_entry is PinEntry.PINPAD
         signature = card.sign(b"contract", key="signature")
         assert len(signature) == 96
         assert reader.structures == [verify_structure()]

@@ -91,6 +91,18 @@ class _LowLevel:
         state.logged_in = True
         return int(PyKCS11.CKR_OK)
 
+    def C_SetPIN(self, session: int, old: Any, new: Any) -> int:
+        state = self.state
+        state.calls.append(("C_SetPIN", None))
+        state.pins_seen += [bytes(old), bytes(new)]
+        if state.pinpad and len(old) == 0 and len(new) == 0:
+            return int(PyKCS11.CKR_OK)  # both PINs typed on the reader
+        if bytes(old) != state.pin.encode():
+            state.tries_left -= 1
+            return int(PyKCS11.CKR_PIN_INCORRECT)
+        state.pin = bytes(new).decode("ascii")
+        return int(PyKCS11.CKR_OK)
+
     def C_Logout(self, session: int) -> int:
         self.state.calls.append(("C_Logout", None))
         if (gone := self._gone()) is not None:

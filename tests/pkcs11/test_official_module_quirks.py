@@ -19,7 +19,8 @@ from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.pkcs11 import Pkcs11Token
 from eidlib.signing import sign_file_cms
-from eidlib.token.errors import NotSupported, PinBlocked, PinCancelled, WrongPin
+from eidlib.token.errors import NotSupported, PinBlocked, PinCancelled, PinFormatError, PinRequired, WrongPin
+from eidlib.token.protocol import PinEntry
 from tests.pkcs11.conftest import CONSUMER
 from tests.pkcs11.official_module import OfficialModule, OfficialModuleState, build_state
 from tests.pkcs11.pki import TestPki
@@ -206,6 +207,29 @@ def test_pin_pad_reader(state: OfficialModuleState) -> None:
     assert state.pins_seen == [b""]
     signature = token.sign(DATA)
     public(token.read_certificates().authentication).verify(signature, DATA, padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_pin_entry_and_change_on_a_pin_pad(state: OfficialModuleState) -> None:
+    state.pinpad = True
+    token = Pkcs11Token(OfficialModule(state), "libbeidpkcs11.so.0", 0)
+    assert token.pin_entry is PinEntry.PINPAD
+    token.change_pin(None, None)  # both PINs typed on the reader: C_SetPIN gets none
+    assert state.pins_seen == [b"", b""]
+    with pytest.raises(PinFormatError):
+        token.change_pin("1234", None)
+
+
+def test_change_pin_takes_every_pin_form(state: OfficialModuleState) -> None:
+    token = Pkcs11Token(OfficialModule(state), "libbeidpkcs11.so.0", 0)
+    assert token.pin_entry is PinEntry.KEYBOARD
+    with pytest.raises(PinRequired):
+        token.change_pin(None, None)
+    new = bytearray(b"56789")
+    token.change_pin(b"1234", new)
+    assert state.pin == "56789" and new == b"56789"  # the caller's buffer is the caller's to wipe
+    with pytest.raises(WrongPin):
+        token.change_pin("1234", "4321")
+    assert state.calls.count(("C_SetPIN", None)) == 2
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
