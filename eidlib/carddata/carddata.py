@@ -6,13 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eidlib.belpic.applet import Version
+from eidlib.belpic.card_data import BASIC_LENGTH, EXTENDED_LENGTH, NO_PIN_TRIES, PIN_TRIES_OFFSET, LifeCycle
 from eidlib.carddata.errors import CardDataError
-
-BASIC_LENGTH = 28
-EXTENDED_LENGTH = 31
-#: Byte 27: the applet is personalised and usable.
-LIFE_CYCLE_PERSONALISED = 0x0F
-_NO_PIN = 0xFF
 
 
 @dataclass(frozen=True)
@@ -42,8 +37,8 @@ class CardData:
         if len(data) not in (BASIC_LENGTH, EXTENDED_LENGTH):
             raise CardDataError(f"GET CARD DATA answer must be 28 or 31 bytes, got {len(data)}")
         tries = None
-        if len(data) == EXTENDED_LENGTH and data[28] != _NO_PIN:
-            tries = data[28]
+        if len(data) == EXTENDED_LENGTH and data[PIN_TRIES_OFFSET] != NO_PIN_TRIES:
+            tries = data[PIN_TRIES_OFFSET]
         return cls(
             serial_number=data[0:16],
             component_code=data[16],
@@ -84,7 +79,7 @@ class CardData:
     @property
     def activated(self) -> bool:
         """True when the applet life cycle is "personalised" (``0F``)."""
-        return self.applet_life_cycle == LIFE_CYCLE_PERSONALISED
+        return self.applet_life_cycle == LifeCycle.PERSONALISED
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields keyed by the eid-mw ``carddata_*`` labels (spec §7.2)."""
