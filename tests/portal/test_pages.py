@@ -178,7 +178,7 @@ def test_the_eid_step_sends_a_logged_in_user_home(portal: Portal, card_and_ca: t
 def test_an_ended_session_sends_the_user_to_log_in_again_with_the_reason(
     portal: Portal, card_and_ca: tuple[SoftCard, bytes]
 ) -> None:
-    web, csrf = _logged_in(portal, card_and_ca[0])
+    web, _csrf = _logged_in(portal, card_and_ca[0])
     portal.clock.advance(20 * 60)
     answer = web.get("/fr/home", base_url=HTTPS)
     assert answer.status_code == 302 and answer.headers["Location"] == "/fr/login?expired=1"
