@@ -97,6 +97,34 @@ def test_endless_6cxx_is_an_error() -> None:
 
 
 def test_error_status_keeps_ins() -> None:
+    import eidlib.card.commands  # noqa: F401 - the card layer names its instructions for the APDU layer
+
     channel = CardChannel(ScriptedTransport(lambda raw: b"\x69\x82"))
     with pytest.raises(ApduError, match="PSO:CDS failed: 6982"):
         channel.send(PSO)
+
+
+def test_transmit_secret_wipes_the_buffer_and_counts_and_traces_like_any_apdu(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from eidlib.apdu import TRAFFIC
+
+    seen: list[bytes] = []
+    channel = CardChannel(ScriptedTransport(lambda raw: seen.append(raw) or b"\x63\xc2"))
+    block = bytearray.fromhex("0020000108241234ffffffffff")
+    with caplog.at_level(TRAFFIC, logger="eidlib.apdu"):
+        assert channel.transmit_secret(block).sw == 0x63C2
+    assert seen == [bytes.fromhex("0020000108241234ffffffffff")]  # the card got the PIN block
+    assert block == bytearray(len(block))  # and the buffer is zeros now
+    assert channel.apdu_count == 1
+    assert "1234" not in caplog.text and "redacted" in caplog.text
+
+
+def test_transmit_secret_wipes_the_buffer_when_the_transport_fails() -> None:
+    def broken(raw: bytes) -> bytes:
+        raise ProtocolError("reader gone")
+
+    block = bytearray.fromhex("0020000108241234ffffffffff")
+    with pytest.raises(ProtocolError):
+        CardChannel(ScriptedTransport(broken)).transmit_secret(block)
+    assert not any(block)

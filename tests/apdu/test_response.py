@@ -21,6 +21,8 @@ def test_from_bytes(raw: bytes) -> None:
 
 
 def test_check_names_the_command() -> None:
+    import eidlib.card.commands  # noqa: F401 - the card layer names its instructions for the APDU layer
+
     r = ResponseAPDU.from_bytes(bytes.fromhex("6a82"))
     with pytest.raises(ApduError) as info:
         r.check(0xB0)
