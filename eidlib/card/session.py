@@ -123,6 +123,8 @@ class BeidCard:
             lambda inner: SecurityEnvironment(inner, auth_key=KeyReference.AUTHENTICATION)
         )
         self._applet: Applet | None = None
+        #: Signature length per key reference, once known from the key's certificate.
+        self._signature_sizes: dict[int, int] = {}
         self.on_progress: ProgressCallback | None = None
         self._card_data: CardData | None = None
         self._files: dict[CardFile, bytes] = {}
@@ -180,6 +182,7 @@ class BeidCard:
             self._identity = None
             self._cache_serial = None
         self._applet = None
+        self._signature_sizes.clear()
         self._environment.reset()
         self._auth_verified = False
 
@@ -221,6 +224,7 @@ class BeidCard:
         if self._cache_serial is not None and self._cache_serial != data.serial_number:
             self._files.clear()
             self._identity = None
+        self._signature_sizes.clear()
         applet = Applet.from_card_data(data.raw, self._transport.atr)
         # The old-card pause and the authentication SE follow from the applet, read once
         # (an in-memory card has no slow chip to wait for).
@@ -653,19 +657,26 @@ class BeidCard:
 
     def _signature_size(self, key_reference: int) -> int:
         """Length of a signature by this key: from its certificate when read, else from the applet."""
+        size = self._signature_sizes.get(key_reference)
+        if size is not None:
+            return size
         file = (CardFile.SIGNATURE_CERTIFICATE if key_reference == KeyReference.NON_REPUDIATION
                 else CardFile.AUTHENTICATION_CERTIFICATE)
         der = self._files.get(file)
-        if der:
-            try:
-                public_key = x509.load_der_x509_certificate(der).public_key()
-            except ValueError:
-                public_key = None
-            if isinstance(public_key, rsa.RSAPublicKey):
-                return (public_key.key_size + 7) // 8
-            if isinstance(public_key, ec.EllipticCurvePublicKey):
-                return 2 * ((public_key.curve.key_size + 7) // 8)
-        return self.applet.signature_size
+        if not der:
+            return self.applet.signature_size  # the certificate may be read later: not remembered
+        try:
+            public_key = x509.load_der_x509_certificate(der).public_key()
+        except ValueError:
+            return self.applet.signature_size
+        if isinstance(public_key, rsa.RSAPublicKey):
+            size = (public_key.key_size + 7) // 8
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            size = 2 * ((public_key.curve.key_size + 7) // 8)
+        else:
+            size = self.applet.signature_size
+        self._signature_sizes[key_reference] = size
+        return size
 
     def sign(
         self,
