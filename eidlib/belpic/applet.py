@@ -8,6 +8,7 @@ sessions read their application's version once and gate features on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from eidlib.belpic.atr import Generation, atr_generation
@@ -89,7 +90,7 @@ class Applet:
             generation_by_atr=atr_generation(atr),
         )
 
-    @property
+    @cached_property
     def key_algorithm(self) -> KeyAlgorithm | None:
         """``"ec"`` on 1.8, ``"rsa"`` up to 1.7; another version goes by the ATR; ``None`` when unknown.
 
@@ -103,32 +104,32 @@ class Applet:
             return "ec" if self.generation_by_atr == "1.8" else "rsa"
         return None
 
-    @property
+    @cached_property
     def default_hash(self) -> HashAlgorithm:
         """SHA-384 for P-384 keys, SHA-256 for RSA keys."""
         return HashAlgorithm.SHA384 if self.key_algorithm == "ec" else HashAlgorithm.SHA256
 
-    @property
+    @cached_property
     def extended_card_data(self) -> bool:
         """``80 E4 00 01``: card data with the PIN tries (1.8)."""
         return self.version == V18
 
-    @property
+    @cached_property
     def pss(self) -> bool:
         """RSASSA-PSS references ``10``/``20`` (1.7 only)."""
         return self.version == V17
 
-    @property
+    @cached_property
     def card_adds_sha256_digest_info(self) -> bool:
         """PKCS#1 reference ``08`` (bare SHA-256 hash): from 1.7 on; older cards take ``01`` + DigestInfo."""
         return self.version >= V17
 
-    @property
+    @cached_property
     def basic_key(self) -> bool:
         """INTERNAL AUTHENTICATE with a published basic key and EF 4040 (1.8)."""
         return self.version == V18
 
-    @property
+    @cached_property
     def signature_size(self) -> int:
         """Bytes of a user-key signature: ``r || s`` of P-384 (96) on 1.8; the RSA modulus otherwise
         (2048 bits from 1.7 on, 1024 bits on the older applets)."""
@@ -136,7 +137,7 @@ class Applet:
             return 2 * _P384_COORDINATE
         return _RSA_2048 if self.version >= V17 else _RSA_1024
 
-    @property
+    @cached_property
     def wrong_le_pause(self) -> float:
         """Seconds to wait before a ``6Cxx`` resend: eid-mw's 50 ms when bytes 22-23 are ``00 01``."""
         return WRONG_LE_PAUSE if self.global_os_version == _PAUSING_OS_VERSION else 0.0

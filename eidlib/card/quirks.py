@@ -106,7 +106,9 @@ class SecurityEnvironment(Processor):
         return answer
 
     def _needs_auth_environment(self, ins: int, length: int) -> bool:
-        carries_pin = (ins == Ins.VERIFY and length > 5) or ins == Ins.CHANGE_REFERENCE_DATA
+        if ins != Ins.VERIFY and ins != Ins.CHANGE_REFERENCE_DATA:
+            return False  # the common case, decided first
+        carries_pin = length > 5 or ins == Ins.CHANGE_REFERENCE_DATA
         return carries_pin and self.auth_mse is not None and not self._after_mse and self.key != self.auth_key
 
     def _send_auth_mse(self) -> None:

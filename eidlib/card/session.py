@@ -393,6 +393,8 @@ class BeidCard:
             # Two EFs never hold the same certificate: the SELECT did not reach the card.
             raise GarbledAnswer(f"{file.label}: the card answered with another file's certificate")
         self._files[file] = data
+        if file is CardFile.AUTHENTICATION_CERTIFICATE or file is CardFile.SIGNATURE_CERTIFICATE:
+            self._signature_sizes.clear()  # the key's own certificate now tells its size
         return data
 
     def _drop(self, *files: CardFile) -> None:
@@ -664,7 +666,9 @@ class BeidCard:
                 else CardFile.AUTHENTICATION_CERTIFICATE)
         der = self._files.get(file)
         if not der:
-            return self.applet.signature_size  # the certificate may be read later: not remembered
+            # Remembered until the certificate is read (``_read`` forgets it then).
+            size = self._signature_sizes[key_reference] = self.applet.signature_size
+            return size
         try:
             public_key = x509.load_der_x509_certificate(der).public_key()
         except ValueError:
