@@ -132,7 +132,8 @@ class Applet:
     @cached_property
     def signature_size(self) -> int:
         """Bytes of a user-key signature: ``r || s`` of P-384 (96) on 1.8; the RSA modulus otherwise
-        (2048 bits from 1.7 on, 1024 bits on the older applets)."""
+        (2048 bits from 1.7 on; older applets had 1024- or 2048-bit keys, so the session asks the
+        key's certificate there and this 1024-bit figure is the last resort)."""
         if self.key_algorithm == "ec":
             return 2 * _P384_COORDINATE
         return _RSA_2048 if self.version >= V17 else _RSA_1024

@@ -8,6 +8,7 @@ is removed or replaced), every multi-APDU operation runs inside one
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from eidlib.apdu.channel import CardChannel
 from eidlib.apdu.status import SW, ApduError, tries_left
 from eidlib.apdu.transport import ControlTransport, Transport, is_instant
-from eidlib.belpic.applet import Applet, expects_extended_card_data
+from eidlib.belpic.applet import V17, Applet, expects_extended_card_data
 from eidlib.belpic.der import declared_length, is_empty, trim_der
 from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.files import CERTIFICATE_FILES, MAX_OFFSET, READ_CHUNK, CardFile
@@ -665,6 +666,10 @@ class BeidCard:
         file = (CardFile.SIGNATURE_CERTIFICATE if key_reference == KeyReference.NON_REPUDIATION
                 else CardFile.AUTHENTICATION_CERTIFICATE)
         der = self._files.get(file)
+        if not der and self.applet.version < V17:
+            # Pre-1.7 applets came with 1024- or 2048-bit keys: only the certificate tells.
+            with contextlib.suppress(CardDataError, CardFileNotFound):
+                der = self._read(file)
         if not der:
             # Remembered until the certificate is read (``_read`` forgets it then).
             size = self._signature_sizes[key_reference] = self.applet.signature_size
