@@ -7,7 +7,7 @@ sessions read their application's version once and gate features on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -25,6 +25,8 @@ KeyAlgorithm = Literal["rsa", "ec"]
 #: Global OS version (card data bytes 22-23) after which eid-mw pauses before a 6Cxx resend.
 _PAUSING_OS_VERSION = 0x0001
 _P384_COORDINATE = 48
+#: ``r || s`` lengths of the curves the 1.8 applet supports: P-256, P-384, P-521 (spec §6.2).
+EC_SIGNATURE_SIZES = frozenset((64, 96, 132))
 _RSA_2048 = 256
 _RSA_1024 = 128
 #: The pause eid-mw takes (spec §3.2, §3.7); harmless on the 1.8 cards that share the bytes.
@@ -78,6 +80,9 @@ class Applet:
     version: Version
     global_os_version: int
     generation_by_atr: Generation | None = None
+    #: The user keys as their certificate shows them (algorithm, bits), when the session read it:
+    #: it decides over the version byte (a re-keyed 1.7 card has EC keys, a 1.8 card may be P-256).
+    user_key: tuple[KeyAlgorithm, int] | None = None
 
     @classmethod
     def from_card_data(cls, raw: bytes, atr: bytes = b"") -> Applet:
@@ -94,8 +99,11 @@ class Applet:
     def key_algorithm(self) -> KeyAlgorithm | None:
         """``"ec"`` on 1.8, ``"rsa"`` up to 1.7; another version goes by the ATR; ``None`` when unknown.
 
-        This is the one fallback rule for a version byte eidlib has not seen.
+        This is the one fallback rule for a version byte eidlib has not seen; a key certificate
+        read by the session (:meth:`with_user_key`) decides over it.
         """
+        if self.user_key is not None:
+            return self.user_key[0]
         if self.version == V18:
             return "ec"
         if self.version <= V17:
@@ -106,7 +114,11 @@ class Applet:
 
     @cached_property
     def default_hash(self) -> HashAlgorithm:
-        """SHA-384 for P-384 keys, SHA-256 for RSA keys."""
+        """SHA-384 for EC keys, SHA-256 for RSA keys.
+
+        Also SHA-384 on a P-256 key (ECDSA cuts the hash to the curve size), so the default does
+        not change with whether the key's certificate was read; name ``hash`` to sign otherwise.
+        """
         return HashAlgorithm.SHA384 if self.key_algorithm == "ec" else HashAlgorithm.SHA256
 
     @cached_property
@@ -134,9 +146,22 @@ class Applet:
         """Bytes of a user-key signature: ``r || s`` of P-384 (96) on 1.8; the RSA modulus otherwise
         (2048 bits from 1.7 on; older applets had 1024- or 2048-bit keys, so the session asks the
         key's certificate there and this 1024-bit figure is the last resort)."""
+        if self.user_key is not None:
+            algorithm, bits = self.user_key
+            return 2 * ((bits + 7) // 8) if algorithm == "ec" else (bits + 7) // 8
         if self.key_algorithm == "ec":
             return 2 * _P384_COORDINATE
         return _RSA_2048 if self.version >= V17 else _RSA_1024
+
+    @cached_property
+    def free_pin_status(self) -> bool:
+        """VERIFY with Lc=0 tells the tries left without costing one: from 1.7 on (on 1.1 it counts
+        as a wrong PIN, RM17 §6.5)."""
+        return self.version >= V17
+
+    def with_user_key(self, algorithm: KeyAlgorithm, bits: int) -> Applet:
+        """These facts with the user keys as a certificate shows them."""
+        return replace(self, user_key=(algorithm, bits))
 
     @cached_property
     def wrong_le_pause(self) -> float:

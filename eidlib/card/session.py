@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
 from eidlib.apdu.channel import CardChannel
 from eidlib.apdu.status import SW, ApduError, tries_left
 from eidlib.apdu.transport import ControlTransport, Transport, is_instant
-from eidlib.belpic.applet import V17, Applet, expects_extended_card_data
+from eidlib.belpic.applet import EC_SIGNATURE_SIZES, V17, Applet, expects_extended_card_data
 from eidlib.belpic.der import declared_length, is_empty, trim_der
 from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.files import CERTIFICATE_FILES, MAX_OFFSET, READ_CHUNK, CardFile
@@ -126,6 +126,8 @@ class BeidCard:
         self._applet: Applet | None = None
         #: Signature length per key reference, once known from the key's certificate.
         self._signature_sizes: dict[int, int] = {}
+        #: The applet facts per key once its certificate told the key type (see _signing_applet).
+        self._key_applets: dict[KeyRole, Applet] = {}
         self.on_progress: ProgressCallback | None = None
         self._card_data: CardData | None = None
         self._files: dict[CardFile, bytes] = {}
@@ -184,6 +186,7 @@ class BeidCard:
             self._cache_serial = None
         self._applet = None
         self._signature_sizes.clear()
+        self._key_applets.clear()
         self._environment.reset()
         self._auth_verified = False
 
@@ -226,6 +229,7 @@ class BeidCard:
             self._files.clear()
             self._identity = None
         self._signature_sizes.clear()
+        self._key_applets.clear()
         applet = Applet.from_card_data(data.raw, self._transport.atr)
         # The old-card pause and the authentication SE follow from the applet, read once
         # (an in-memory card has no slow chip to wait for).
@@ -273,8 +277,9 @@ class BeidCard:
 
     @property
     def key_algorithm(self) -> Literal["rsa", "ec"]:
-        """The user keys' algorithm: RSA on 1.7, ECDSA on 1.8 (:class:`NotSupported` when unknown)."""
-        return "ec" if key_algorithm(self.applet) == "ec" else "rsa"
+        """The user keys' algorithm: RSA on 1.7, ECDSA on 1.8, or what the authentication certificate
+        shows once read (a re-keyed 1.7 card has EC keys); :class:`NotSupported` when unknown."""
+        return "ec" if key_algorithm(self._signing_applet(KeyRole.AUTHENTICATION)) == "ec" else "rsa"
 
     @property
     def serial_number(self) -> str:
@@ -396,6 +401,7 @@ class BeidCard:
         self._files[file] = data
         if file is CardFile.AUTHENTICATION_CERTIFICATE or file is CardFile.SIGNATURE_CERTIFICATE:
             self._signature_sizes.clear()  # the key's own certificate now tells its size
+            self._key_applets.clear()
         return data
 
     def _drop(self, *files: CardFile) -> None:
@@ -599,9 +605,14 @@ class BeidCard:
                 self._auth_verified = True
 
     def pin_tries_left(self) -> int | None:
-        """PIN tries left, without costing one (1.8: card data; 1.7: VERIFY with Lc=0)."""
+        """PIN tries left, without costing one (1.8: card data; 1.7: VERIFY with Lc=0).
+
+        ``None`` on applets before 1.7, where a VERIFY without a PIN counts as a wrong PIN.
+        """
         with self._session():
             assert self._card_data is not None
+            if not self.applet.free_pin_status:
+                return None
             if self.applet.extended_card_data:
                 self._card_data = self._read_card_data(extended=True)
                 if self._card_data.pin_tries_left is not None:
@@ -654,9 +665,15 @@ class BeidCard:
         response = self.channel.transmit_raw(commands.pso(plan.payload))
         signature = checked(response, "signing", Ins.PSO)
         expected = self._signature_size(plan.key_reference)
-        if len(signature) != expected:
+        if len(signature) != expected and not self._curve_unknown(plan.key_reference, len(signature)):
             raise GarbledAnswer(f"the card returned a {len(signature)}-byte signature, the key makes {expected}")
         return signature
+
+    def _curve_unknown(self, key_reference: int, size: int) -> bool:
+        """An EC key whose certificate is not read yet: ``r || s`` of any curve the applet has is fine."""
+        file = (CardFile.SIGNATURE_CERTIFICATE if key_reference == KeyReference.NON_REPUDIATION
+                else CardFile.AUTHENTICATION_CERTIFICATE)
+        return self.applet.key_algorithm == "ec" and not self._files.get(file) and size in EC_SIGNATURE_SIZES
 
     def _signature_size(self, key_reference: int) -> int:
         """Length of a signature by this key: from its certificate when read, else from the applet."""
@@ -705,7 +722,8 @@ class BeidCard:
         """
         role, pad_kind = key_role(key), padding_of(padding)
         with held_pin(pin) as buffer:
-            plan = plan_signature(self.applet, data, key=role, hash=hash, prehashed=prehashed, padding=pad_kind)
+            applet = self._signing_applet(role)
+            plan = plan_signature(applet, data, key=role, hash=hash, prehashed=prehashed, padding=pad_kind)
             if plan.key_reference == KeyReference.NON_REPUDIATION:
                 return self._sign_non_repudiation(plan, buffer)
             return self._sign_authentication(plan, buffer)
@@ -752,7 +770,38 @@ class BeidCard:
     ) -> bytes:
         """Like :meth:`sign`, with ECDSA signatures DER-encoded (RSA signatures are returned as is)."""
         raw = self.sign(data, key=key, hash=hash, pin=pin, prehashed=prehashed, padding=padding)
-        return ecdsa_raw_to_der(raw) if self.key_algorithm == "ec" else raw
+        return ecdsa_raw_to_der(raw) if self._signing_applet(key_role(key)).key_algorithm == "ec" else raw
+
+    def _signing_applet(self, role: KeyRole) -> Applet:
+        """The applet facts with the key as its certificate shows it (once the certificate is read).
+
+        The version byte cannot tell a re-keyed 1.7 card (EC keys) or a P-256 card; the
+        certificate can. A card without that certificate keeps the version's facts.
+        """
+        known = self._key_applets.get(role)
+        if known is not None:
+            return known
+        file = CardFile.SIGNATURE_CERTIFICATE if role is KeyRole.SIGNATURE else CardFile.AUTHENTICATION_CERTIFICATE
+        applet = self.applet
+        der = self._files.get(file)
+        if der is None and applet.version < V17:
+            # Before 1.7 the key may be RSA-1024 or RSA-2048: read it. A re-keyed 1.7 card's EC keys
+            # are known once its certificates were read (every login and CMS signature reads them
+            # first); on 1.8, _pso accepts any curve's r || s until the certificate is read.
+            with self._session():
+                der = self._read(file)
+        if not der:
+            return applet
+        try:
+            public_key = x509.load_der_x509_certificate(der).public_key()
+        except ValueError:
+            return applet
+        if isinstance(public_key, rsa.RSAPublicKey):
+            applet = applet.with_user_key("rsa", public_key.key_size)
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            applet = applet.with_user_key("ec", public_key.curve.key_size)
+        self._key_applets[role] = applet
+        return applet
 
     # -- card authentication (1.8) --------------------------------------------------------------
 

@@ -16,18 +16,20 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.belpic.der import der_length, trim_der
 from eidlib.belpic.errors import BelpicFormatError
-from eidlib.belpic.hashes import PHOTO_HASHES
+from eidlib.belpic.hashes import PHOTO_HASHES, HashAlgorithm
 from eidlib.belpic.tlv import strip_padding
 from eidlib.carddata.address import Address
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
-from eidlib.x509.certificate import load_der_certificate
-from eidlib.x509.errors import CertificateError
+from eidlib.errors import CertificateError
+from eidlib.token.certificate import load_der_certificate
 
-#: RSA RRN keys signed with SHA-1 (old cards) or SHA-256 (CA4 era); larger hashes for safety.
-_RSA_HASHES: tuple[hashes.HashAlgorithm, ...] = (
-    hashes.SHA256(), hashes.SHA1(), hashes.SHA384(), hashes.SHA512(),
+#: The hashes an RSA RRN signature may name in its DigestInfo (SHA-1 on old cards, SHA-256 in the
+#: CA4 era, a file re-signed with another hash); MD5 is never accepted.
+_RSA_HASHES: tuple[HashAlgorithm, ...] = (
+    HashAlgorithm.SHA1, HashAlgorithm.SHA224, HashAlgorithm.SHA256, HashAlgorithm.SHA384, HashAlgorithm.SHA512,
 )  # fmt: skip
+#: ECDSA signatures do not name their hash: the curve's own hash first, then the others seen.
 _EC_HASHES: tuple[hashes.HashAlgorithm, ...] = (hashes.SHA384(), hashes.SHA256(), hashes.SHA512())
 
 
@@ -58,10 +60,34 @@ def _load_rrn(rrn_certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey | ec.Elli
     return der, key
 
 
+def _rsa_signature_hash(key: rsa.RSAPublicKey, signature: bytes) -> HashAlgorithm | None:
+    """The hash an RSA PKCS#1 v1.5 signature says it signs (its DigestInfo), ``None`` if unreadable.
+
+    Verifying with that hash alone, rather than trying hashes in turn, follows the signature
+    when the National Register re-made it with another hash.
+    """
+    numbers = key.public_numbers()
+    size = (key.key_size + 7) // 8
+    value = int.from_bytes(signature, "big")
+    if len(signature) != size or value >= numbers.n:
+        return None
+    block = pow(value, numbers.e, numbers.n).to_bytes(size, "big")
+    end = block.find(b"\x00", 2)
+    if block[:2] != b"\x00\x01" or end < 10 or block[2:end].strip(b"\xff"):
+        return None
+    digest_info = block[end + 1 :]
+    for algorithm in _RSA_HASHES:
+        if digest_info.startswith(algorithm.digest_info) and len(digest_info) == (
+            len(algorithm.digest_info) + algorithm.digest_size
+        ):
+            return algorithm
+    return None
+
+
 def _verify(
     key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, signature: bytes, data: bytes, file: str
 ) -> str:
-    """Verify with the hashes the RRN is known to use; return the one that matched."""
+    """Verify with the hash the signature names (RSA) or the hashes the RRN uses (EC); return its name."""
     if isinstance(key, ec.EllipticCurvePublicKey):
         try:
             sig = signature[: der_length(signature)]
@@ -74,12 +100,16 @@ def _verify(
             except InvalidSignature:
                 continue
     else:
-        for algo in _RSA_HASHES:
+        size = (key.key_size + 7) // 8
+        if len(signature) > size and not signature[size:].strip(b"\x00"):
+            signature = signature[:size]  # a short (1024-bit) signature in the fixed-size file
+        named = _rsa_signature_hash(key, signature)
+        if named is not None:
             try:
-                key.verify(signature, data, padding.PKCS1v15(), algo)
-                return algo.name
+                key.verify(signature, data, padding.PKCS1v15(), named.algorithm())
+                return named.value
             except (InvalidSignature, ValueError):
-                continue
+                pass
     raise IntegrityError(file, "the National Register signature does not verify")
 
 

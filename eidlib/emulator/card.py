@@ -119,7 +119,8 @@ class VirtualCard:
         self.atr: bytes = ATR[self.profile]
         self.activated = image.activated
         self.filesystem: FileSystem = build_filesystem(image)
-        self.security = SecurityState(image.pin, profile=self.profile)
+        self.security = SecurityState(image.pin, profile=self.profile,
+                                      empty_verify_counts=bool(image.extra.get("empty_verify_counts")))
         self.faults = Faults(self.filesystem)
         self.apdu_count = 0
         #: Exceptions caught inside :meth:`process` (answered 6F00); stays 0 unless the emulator has a bug.
@@ -132,7 +133,10 @@ class VirtualCard:
                          (KeyReference.BASIC, image.basic_key)):
             if key is not None:
                 self._signers[ref] = signer_for(key)
-        self._algorithms = RSA_ALGORITHMS if self.profile == "1.7" else frozenset(EC_HASH_LENGTHS)
+        # The MSE algorithms follow the user keys (a re-keyed 1.7 card has EC keys on the 1.7 applet).
+        user_keys = [s for ref, s in self._signers.items() if ref != KeyReference.BASIC]
+        ec_keys = any(isinstance(s, EcSigner) for s in user_keys) if user_keys else self.profile == "1.8"
+        self._algorithms = frozenset(EC_HASH_LENGTHS) if ec_keys else RSA_ALGORITHMS
         self._card_data = self._build_card_data()
         self._handlers: dict[int, tuple[int, Handler]] = {
             Ins.SELECT: (CLA_ISO, self._select),
@@ -195,23 +199,24 @@ class VirtualCard:
         if faults.removed or faults.mute:
             return b""
         self.apdu_count += 1
-        if faults.armed:
+        armed = faults.armed  # looked up once: the fast path of an unfaulted card
+        if armed:
             replaced = faults.replacement()
             if replaced is not None:
                 faults.after_apdu()
                 return replaced
         try:
-            response = self._dispatch(apdu)
+            response = self._dispatch(apdu, armed)
         except Exception:
             # A real card answers 6F00 on an internal failure; the counter lets tests catch it.
             self.internal_errors += 1
             self._pending = None
             response = TECHNICAL_PROBLEM
-        if faults.armed:
+        if armed:
             faults.after_apdu()
         return response
 
-    def _dispatch(self, apdu: bytes) -> bytes:
+    def _dispatch(self, apdu: bytes, armed: bool) -> bytes:
         raw = memoryview(apdu)
         n = len(raw)
         if n < 4:
@@ -220,9 +225,8 @@ class VirtualCard:
         self.security.before_command(ins)
         if ins != Ins.GET_RESPONSE:
             self._pending = None  # T=0: response data is lost once another command comes
-        faults = self.faults
-        if faults.armed:
-            forced = faults.forced_status(ins)
+        if armed:
+            forced = self.faults.forced_status(ins)
             if forced is not None:
                 return _sw(forced)
         data: Data
@@ -431,10 +435,13 @@ class VirtualCard:
     # -- card information -----------------------------------------------------------------
 
     def _build_card_data(self) -> bytes:
-        chip_info = self.image.extra.get("chip_info", _DEFAULT_CHIP_INFO)
+        # An image may carry another generation's bytes 16-26 (applet 1.1's layout, an old OS version).
+        extra = self.image.extra
+        chip_info = extra.get("chip_info", _DEFAULT_CHIP_INFO)
+        version = extra.get("applet_version", bytes((APPLET_VERSION[self.profile],)))
+        tail = extra.get("card_data_tail", _CARD_DATA_TAIL[self.profile])
         life_cycle = LifeCycle.PERSONALISED if self.activated else LifeCycle.NOT_ISSUED
-        return (self.image.chip_serial + chip_info + bytes((APPLET_VERSION[self.profile],))
-                + _CARD_DATA_TAIL[self.profile] + bytes((life_cycle,)))
+        return self.image.chip_serial + chip_info + version + tail + bytes((life_cycle,))
 
     def _get_card_data(self, p1: int, p2: int, data: Data, le: int | None) -> bytes:
         if p1 != 0x00:

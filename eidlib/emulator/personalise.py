@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.belpic.files import (
@@ -40,7 +40,7 @@ from eidlib.belpic.tags import AddressTag, IdentityTag
 from eidlib.belpic.tlv import TlvEncodeError, TlvValue, encode_tlv, pad
 from eidlib.emulator.image import CardImage, PrivateKey, Profile
 from eidlib.emulator.persona import Persona, card_date
-from eidlib.emulator.pki import DEFAULT_SEED, TestPki
+from eidlib.emulator.pki import DEFAULT_SEED, KeyKind, TestPki
 from eidlib.errors import EidError
 from eidlib.token.errors import PinFormatError
 from eidlib.token.pin import check_pin
@@ -143,12 +143,18 @@ def address_file(persona: Persona) -> bytes:
         raise PersonaliseError(f"the address does not fit its file: {exc}") from exc
 
 
-def rrn_signature_file(rrn_key: PrivateKey, data: bytes) -> bytes:
-    """The 256-byte RRN signature file over ``data`` (see the module docstring for the algorithms)."""
+def rrn_signature_file(rrn_key: PrivateKey, data: bytes, hash_algorithm: HashAlgorithm | None = None) -> bytes:
+    """The 256-byte RRN signature file over ``data`` (see the module docstring for the algorithms).
+
+    ``hash_algorithm`` overrides the usual hash (SHA-1 on old RSA cards, or a file whose
+    signature the National Register re-made with another hash).
+    """
     if isinstance(rrn_key, rsa.RSAPrivateKey):
-        signature = rrn_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        chosen = (hash_algorithm or HashAlgorithm.SHA256).algorithm()
+        signature = rrn_key.sign(data, padding.PKCS1v15(), chosen)
     else:
-        signature = rrn_key.sign(data, ec.ECDSA(hashes.SHA384(), deterministic_signing=True))
+        chosen = (hash_algorithm or HashAlgorithm.SHA384).algorithm()
+        signature = rrn_key.sign(data, ec.ECDSA(chosen, deterministic_signing=True))
     return pad(signature, SIGNATURE_FILE_SIZE)
 
 
@@ -171,7 +177,10 @@ def basic_key_file(basic_key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = "1234",
                 seed: str = DEFAULT_SEED, kids: bool = False, activated: bool = True,
-                pki: TestPki | None = None) -> CardImage:
+                pki: TestPki | None = None, key_kind: KeyKind | None = None,
+                rrn_hash: HashAlgorithm | None = None, no_certificates: bool = False,
+                photo_hash: HashAlgorithm | None = None,
+                identity_overrides: Mapping[int, bytes] | None = None) -> CardImage:
     """Build the complete :class:`CardImage` of a virtual card.
 
     ``persona`` defaults to :meth:`Persona.default` (or :meth:`Persona.default_kid`
@@ -179,8 +188,13 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
     a PKI of the other generation may be passed (an EC chain on a 1.7 card is
     what re-keyed 1.7 cards have). A kids card has no signature certificate
     (EF 5039 all zeros) and no signature key. When ``pki`` is given its seed is
-    used and ``seed`` is ignored. The result is deterministic in (profile,
-    persona, seed, PKI URLs).
+    used and ``seed`` is ignored. ``key_kind`` gives the user keys another type than the
+    profile's (``"p256"``, ``"p384"`` on a re-keyed 1.7 card, ``"rsa1024"`` on applet 1.1);
+    ``rrn_hash`` the hash of the RRN file signatures; ``no_certificates`` (young kids) leaves
+    both user certificate EFs empty and the card without user keys; ``photo_hash`` the hash
+    in identity tag ``11`` (SHA-1 on old cards); ``identity_overrides`` raw identity values by
+    tag, replacing or adding fields (codes and tags eidlib does not know yet). The result is
+    deterministic in (profile, persona, seed, PKI URLs and these options).
     """
     if profile not in ("1.7", "1.8"):
         raise PersonaliseError(f"unknown card profile {profile!r} (expected '1.7' or '1.8')")
@@ -195,7 +209,7 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
 
     photo = load_photo(persona.photo)
     chip_serial = persona.chip_number or derive_chip_serial(pki.seed, persona.card_number)
-    issued = pki.issue_card_certificates(persona, profile)
+    issued = pki.issue_card_certificates(persona, profile, key_kind)
 
     files: dict[str, bytes] = {}
     basic_key: PrivateKey = pki.card_key(persona, "basic", profile)
@@ -204,14 +218,17 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
         files[CardFile.BASIC_PUBLIC_KEY.value] = basic_key_file(basic_key)
         basic_key_hash = HashAlgorithm.SHA384.digest(files[CardFile.BASIC_PUBLIC_KEY.value])
 
-    photo_hash = PHOTO_HASH[profile].digest(photo)
+    photo_digest = (photo_hash or PHOTO_HASH[profile]).digest(photo)
+    fields = identity_fields(persona, chip_serial, photo_digest, basic_key_hash)
+    fields.update(identity_overrides or {})
     try:
-        identity = encode_tlv(identity_fields(persona, chip_serial, photo_hash, basic_key_hash))
+        identity = encode_tlv(fields)
     except TlvEncodeError as exc:
         raise PersonaliseError(f"the identity cannot be encoded: {exc}") from exc
-    identity_signature = rrn_signature_file(pki.rrn.private_key, identity)
+    identity_signature = rrn_signature_file(pki.rrn.private_key, identity, rrn_hash)
     address = address_file(persona)
-    address_signature = rrn_signature_file(pki.rrn.private_key, address.rstrip(b"\x00") + identity_signature)
+    address_signature = rrn_signature_file(pki.rrn.private_key, address.rstrip(b"\x00") + identity_signature,
+                                           rrn_hash)
 
     files.update({
         CardFile.IDENTITY.value: identity,
@@ -219,8 +236,10 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
         CardFile.ADDRESS.value: address,
         CardFile.ADDRESS_SIGNATURE.value: address_signature,
         CardFile.PHOTO.value: photo,
-        CardFile.AUTHENTICATION_CERTIFICATE.value: certificate_file(issued.auth_cert, profile),
-        CardFile.SIGNATURE_CERTIFICATE.value: certificate_file(None if kids else issued.sign_cert, profile),
+        CardFile.AUTHENTICATION_CERTIFICATE.value: certificate_file(None if no_certificates else issued.auth_cert,
+                                                                    profile),
+        CardFile.SIGNATURE_CERTIFICATE.value: certificate_file(None if kids or no_certificates else issued.sign_cert,
+                                                               profile),
         CardFile.CA_CERTIFICATE.value: certificate_file(pki.citizen_ca.certificate, profile),
         CardFile.ROOT_CERTIFICATE.value: certificate_file(pki.root.certificate, profile),
         CardFile.RRN_CERTIFICATE.value: certificate_file(pki.rrn.certificate, profile),
@@ -230,8 +249,8 @@ def personalise(profile: Profile, persona: Persona | None = None, *, pin: str = 
         profile=profile,
         chip_serial=chip_serial,
         files=dict(sorted(files.items())),
-        authentication_key=issued.auth_key,
-        signature_key=None if kids else issued.sign_key,
+        authentication_key=None if no_certificates else issued.auth_key,
+        signature_key=None if kids or no_certificates else issued.sign_key,
         basic_key=basic_key,
         pin=pin,
         activated=activated,

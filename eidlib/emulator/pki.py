@@ -75,10 +75,18 @@ _CN_MAX = 64
 _P384_ORDER = int(
     "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16
 )
+_P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
+#: The EC curves a card key may be on, with their group orders.
+_EC_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
+    "p384": (ec.SECP384R1(), _P384_ORDER),
+    "p256": (ec.SECP256R1(), _P256_ORDER),
+}
+#: Applet 1.1 cards carry RSA-1024 keys (spec §6.2).
+_RSA_1024_BITS = 1024
 _RSA_EXPONENT = 65537
 _MILLER_RABIN_ROUNDS = 8
 
-KeyKind = Literal["rsa2048", "p384"]
+KeyKind = Literal["rsa2048", "p384", "p256", "rsa1024"]
 CrlIssuer = Literal["citizen_ca", "root"]
 OcspStatus = Literal["good", "revoked", "unknown"]
 
@@ -266,11 +274,12 @@ def derive_rsa_key(seed: str, label: str, bits: int = _RSA_BITS) -> rsa.RSAPriva
     return numbers.private_key()
 
 
-def derive_ec_key(seed: str, label: str) -> ec.EllipticCurvePrivateKey:
-    """A P-384 key that is a pure function of (seed, label)."""
+def derive_ec_key(seed: str, label: str, kind: str = "p384") -> ec.EllipticCurvePrivateKey:
+    """An EC key (P-384 by default, or ``kind="p256"``) that is a pure function of (seed, label)."""
+    curve, order = _EC_CURVES[kind]
     # 64 extra bits make the reduction's bias negligible.
-    scalar = 1 + SeedStream(seed, label).integer(384 + 64) % (_P384_ORDER - 1)
-    return ec.derive_private_key(scalar, ec.SECP384R1())
+    scalar = 1 + SeedStream(seed, label).integer(curve.key_size + 64) % (order - 1)
+    return ec.derive_private_key(scalar, curve)
 
 
 _KEY_MEMO: dict[tuple[str, str, str], PrivateKey] = {}
@@ -301,11 +310,16 @@ def load_key(seed: str, label: str, kind: KeyKind) -> PrivateKey:
         cached = _KEY_MEMO.get(memo_key)
         if cached is not None:
             return cached
-        if kind == "p384":
+        if kind in _EC_CURVES:
             # EC keys derive in microseconds: no disk round trip.
-            ec_key = derive_ec_key(seed, label)
+            ec_key = derive_ec_key(seed, label, kind)
             _KEY_MEMO[memo_key] = ec_key
             return ec_key
+        if kind == "rsa1024":
+            # Two 512-bit primes take milliseconds: not worth a cache file.
+            small_key = derive_rsa_key(seed, label, _RSA_1024_BITS)
+            _KEY_MEMO[memo_key] = small_key
+            return small_key
         label_digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
         path = seed_cache_dir(seed) / f"{_SAFE_LABEL.sub('_', label)}-{label_digest}.{kind}.pem"
         rsa_key = _read_cached_key(path)
@@ -522,21 +536,29 @@ class TestPki:
         )
         return CertifiedKey(self._sign(builder, self.citizen_ca.private_key), key)
 
-    def card_key(self, persona: Persona, role: str, profile: Profile | None = None) -> PrivateKey:
-        """The deterministic key ``role`` (``auth``, ``sign``, ``basic``) of the card of ``persona``."""
-        kind = _key_kind(profile or self.profile)
-        return load_key(self.seed, f"card/{persona.national_number}/{persona.card_number}/{role}", kind)
+    def card_key(self, persona: Persona, role: str, profile: Profile | None = None,
+                 kind: KeyKind | None = None) -> PrivateKey:
+        """The deterministic key ``role`` (``auth``, ``sign``, ``basic``) of the card of ``persona``.
 
-    def issue_card_certificates(self, persona: Persona, profile: Profile | None = None) -> CardCertificates:
+        ``kind`` overrides the profile's key type (a P-256 card, a re-keyed 1.7 card, an RSA-1024
+        applet 1.1 card); the default kind keeps the labels, and so the keys, of earlier versions.
+        """
+        default = _key_kind(profile or self.profile)
+        chosen = kind or default
+        label = f"card/{persona.national_number}/{persona.card_number}/{role}"
+        return load_key(self.seed, label if chosen == default else f"{label}/{chosen}", chosen)
+
+    def issue_card_certificates(self, persona: Persona, profile: Profile | None = None,
+                                key_kind: KeyKind | None = None) -> CardCertificates:
         """Authentication and non-repudiation certificates (and keys) for the card of ``persona``.
 
         The card keys follow ``profile`` (RSA-2048 on 1.7, P-384 on 1.8; default
-        the PKI's profile); they are issued by this PKI's Citizen CA and valid
-        over the card's validity period.
+        the PKI's profile) unless ``key_kind`` names another type; they are issued by this
+        PKI's Citizen CA and valid over the card's validity period.
         """
         card_profile: Profile = profile or self.profile
-        auth_key = self.card_key(persona, "auth", card_profile)
-        sign_key = self.card_key(persona, "sign", card_profile)
+        auth_key = self.card_key(persona, "auth", card_profile, key_kind)
+        sign_key = self.card_key(persona, "sign", card_profile, key_kind)
         auth = self._card_certificate(persona, card_profile, auth_key, "Authentication")
         sign = self._card_certificate(persona, card_profile, sign_key, "Signature")
         return CardCertificates(auth, auth_key, sign, sign_key)

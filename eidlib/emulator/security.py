@@ -57,8 +57,11 @@ def pin_block(pin: str) -> bytearray:
 class SecurityState:
     """PIN counter and access rights of one card; see the module docstring for the rules."""
 
-    def __init__(self, pin: str, *, profile: str, tries: int = PIN_TRIES) -> None:
+    def __init__(self, pin: str, *, profile: str, tries: int = PIN_TRIES,
+                 empty_verify_counts: bool = False) -> None:
         self._reference = pin_block(pin)
+        #: Applet 1.1: a VERIFY without a PIN block counts as a wrong PIN (RM17 §6.5 compatibility note).
+        self.empty_verify_counts = empty_verify_counts
         self.max_tries = tries
         self.tries_left = tries
         #: Commands allowed between a non-repudiation VERIFY and its PSO: 0 on 1.7, 1 on 1.8.
@@ -117,9 +120,11 @@ class SecurityState:
         return counter_status(self.tries_left)
 
     def status(self) -> int:
-        """VERIFY with Lc=0: 9000 when verified, 63Cx when not, 6983 when blocked; never a penalty."""
+        """VERIFY with Lc=0: 9000 when verified, 63Cx when not, 6983 when blocked; a penalty on 1.1 only."""
         if self.blocked:
             return SW.AUTH_METHOD_BLOCKED
+        if self.empty_verify_counts:
+            return self._wrong_pin()
         if self.auth_granted:
             return SW.OK
         return counter_status(self.tries_left)
