@@ -23,6 +23,7 @@ from eidlib.carddata.integrity import verify_integrity
 from eidlib.emulator import VirtualCard, VirtualTransport
 from eidlib.emulator.errors import EmulatorError
 from eidlib.emulator.generations import CARD_PERSONAS, card_persona, virtual_card
+from eidlib.emulator.pki import TestPki
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import KeyNotPresent
 from eidlib.token.protocol import KeyRole
@@ -244,3 +245,29 @@ def test_personas_are_deterministic() -> None:
     again = card_persona("1.8-p256").image()
     assert hashlib.sha256(b"".join(first.files.values())).digest() == hashlib.sha256(
         b"".join(again.files.values())).digest()
+
+
+@pytest.mark.parametrize(("name", "alg"), [("1.8-p256", "ES256"), ("1.7-ec", "ES384"), ("1.7", "RS256")])
+def test_web_eid_login_validates_on_every_key_type(name: str, alg: str) -> None:
+    """authenticate() picks the algorithm from the certificate key; the validator checks it (no P-384 bias)."""
+    from eidlib.auth import AuthTokenValidator, authenticate
+
+    origin = "https://portal.example.be"
+    persona = card_persona(name)
+    root = TestPki.load(profile=persona.pki_profile or persona.profile).root.certificate
+    validator = AuthTokenValidator(origin, [root], check_revocation=False)
+    nonce = validator.issue_challenge("session")
+    with opened(name) as (card, _vc):
+        token = authenticate(PIN, challenge=nonce, origin=origin, token=card, format="web-eid:1.1")
+    assert token.algorithm == alg
+    user = validator.validate_session(token.to_json(), "session")
+    assert user.national_number == persona.persona().national_number
+
+
+def test_web_eid_login_refuses_an_rsa_1024_card() -> None:
+    from eidlib.auth import authenticate
+    from eidlib.auth.errors import AlgorithmMismatch
+
+    with opened("1.1") as (card, vc), pytest.raises(AlgorithmMismatch):
+        authenticate(PIN, challenge="A" * 44, origin="https://portal.example.be", token=card)
+    assert vc.pin_tries_left == 3  # refused before any PIN was sent
