@@ -17,6 +17,10 @@ class CardError(EidError):
     """The card (or token) refused or failed an operation."""
 
 
+class CertificateError(EidError, ValueError):
+    """A certificate is malformed, or cannot be used as asked (the trust layer adds its subclasses)."""
+
+
 class TransportError(EidError):
     """The reader or the PC/SC service failed."""
 

@@ -32,8 +32,9 @@ from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import MAX_TOKEN_LENGTH, MAX_TOKEN_LENGTH_WITH_INTERMEDIATES, AuthToken
 from eidlib.auth.user import AuthenticatedUser
 from eidlib.errors import EidError
+from eidlib.token.certificate import load_der_certificate
 from eidlib.x509 import errors as x509_errors
-from eidlib.x509.certificate import CardCertificate, as_utc, load_der_certificate, parse_certificate
+from eidlib.x509.certificate import CardCertificate, as_utc, parse_certificate
 from eidlib.x509.chain import ValidatedChain, validate_chain
 from eidlib.x509.purpose import check_purpose, check_validity
 from eidlib.x509.revocation import RevocationChecker

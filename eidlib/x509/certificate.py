@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, Union
@@ -19,27 +18,16 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from eidlib.belpic.der import declared_length
 from eidlib.belpic.errors import BelpicFormatError
+from eidlib.token.certificate import X509_PARSE_ERRORS
 from eidlib.x509.errors import CertificateError
 from eidlib.x509.policies import BelgianPolicy, HolderType, holder_type, lookup_policies
 
 _PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 
-#: What ``cryptography`` raises for malformed X.509 input (some are plain ``Exception`` subclasses).
-X509_PARSE_ERRORS: tuple[type[Exception], ...] = (
-    ValueError,
-    TypeError,
-    UnsupportedAlgorithm,
-    x509.DuplicateExtension,
-    x509.InvalidVersion,
-    x509.UnsupportedGeneralNameType,
-    x509.AttributeNotFound,
-)
-_STRICT_PARSE_ERRORS: tuple[type[Exception], ...] = (*X509_PARSE_ERRORS, CryptographyDeprecationWarning)
 _QC_STATEMENTS_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
 
 #: ETSI QcCompliance: the certificate is an EU qualified certificate.
@@ -353,24 +341,6 @@ def _build(cert: x509.Certificate) -> CardCertificate:
         der=der,
         certificate=cert,
     )
-
-
-def load_der_certificate(data: bytes | bytearray | memoryview, *, what: str = "certificate") -> x509.Certificate:
-    """Strictly parse exactly one DER certificate received from outside (token, card, TLS peer, module).
-
-    This is the one door for outside certificate bytes: every ``cryptography`` parse failure
-    (``ValueError``, ``InvalidVersion``, duplicate or malformed extensions...) and a non-positive
-    serial number (RFC 5280; ``cryptography`` only warns) raise :class:`CertificateError` naming
-    ``what``. The extensions are decoded here so a malformed one fails now, not later.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", CryptographyDeprecationWarning)
-            cert = x509.load_der_x509_certificate(bytes(data))
-            cert.extensions  # noqa: B018 - decode the extensions now so malformed ones fail here
-    except _STRICT_PARSE_ERRORS as exc:
-        raise CertificateError(f"{what} is not a valid DER X.509 certificate: {exc}") from exc
-    return cert
 
 
 def load_x509_certificate(data: CertificateInput) -> x509.Certificate:

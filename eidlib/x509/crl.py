@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from eidlib.x509.certificate import X509_PARSE_ERRORS, CardCertificate
+from eidlib.token.certificate import X509_PARSE_ERRORS
+from eidlib.x509.certificate import CardCertificate
 from eidlib.x509.errors import CertificateRevoked, CrlInvalid, RevocationError
 
 _PEM_CRL = b"-----BEGIN X509 CRL-----"

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from eidlib.errors import EidError
-
-
-class CertificateError(EidError, ValueError):
-    """A certificate is malformed, or cannot be used as asked."""
+from eidlib.errors import CertificateError as CertificateError  # its home is below every layer raising it
 
 
 class ChainError(CertificateError):

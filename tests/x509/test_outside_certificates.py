@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from eidlib.auth import NoAuthenticationCertificate, authenticate, generate_nonce
 from eidlib.carddata import IntegrityError, verify_integrity
+from eidlib.token.certificate import load_der_certificate
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import CertificateError
-from eidlib.x509.certificate import load_der_certificate
 from tests.auth.pki import soft_card
 from tests.x509.pki import make_pki
 
