@@ -132,7 +132,7 @@ def test_pcscd_not_running(pcscd_not_running: None) -> None:
 
 
 def test_eid_readers_without_pcscd(pcscd_not_running: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert eid_main(["readers"]) == 1
+    assert eid_main(["readers"]) == 4  # ExitCode.NO_CARD (docs/cli-json.md)
     assert "pcscd" in capsys.readouterr().err
 
 
