@@ -18,6 +18,7 @@ from eidlib.belpic.card_data import (
     GLOBAL_OS_VERSION_OFFSET,
     AppletVersion,
 )
+from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.hashes import HashAlgorithm
 
 KeyAlgorithm = Literal["rsa", "ec"]
@@ -88,7 +89,7 @@ class Applet:
     def from_card_data(cls, raw: bytes, atr: bytes = b"") -> Applet:
         """Read the version bytes of a GET CARD DATA answer (28 or 31 bytes)."""
         if len(raw) < BASIC_LENGTH:
-            raise ValueError(f"GET CARD DATA answer of {len(raw)} bytes is too short")
+            raise BelpicFormatError(f"GET CARD DATA answer of {len(raw)} bytes is too short")
         return cls(
             version=Version(raw[APPLET_VERSION_OFFSET]),
             global_os_version=int.from_bytes(raw[GLOBAL_OS_VERSION_OFFSET : GLOBAL_OS_VERSION_OFFSET + 2], "big"),
