@@ -61,7 +61,7 @@ def test_lock_wait_is_bounded_and_names_the_holder(private_lock: Path, capsys: p
         assert "waiting for" in capsys.readouterr().err
     finally:
         child.kill()
-        child.wait()
+        child.communicate()  # reaps the child and closes its stdout pipe
     lock.acquire(2)  # free again once the holder is gone
     lock.release()
 
