@@ -86,6 +86,11 @@ def refuse_two_uses_of_stdin(args: argparse.Namespace) -> None:
         raise UsageError("the file to sign and the PIN cannot both come from stdin: leave out --pin-stdin")
 
 
+def absent_as_null(fields: dict[str, Any]) -> dict[str, Any]:
+    """The JSON rule: a field the card leaves empty is ``null``, as an absent one (never ``""``)."""
+    return {key: None if value == "" else value for key, value in fields.items()}
+
+
 def _yes_no(flag: bool) -> str:
     return _("yes") if flag else _("no")
 
@@ -140,7 +145,8 @@ def run_read(args: argparse.Namespace) -> int:
         address = token.read_address()
         verdict = _integrity_verdict(token)
         photo: bytes | None = token.read_photo() if args.photo else None
-    out: dict[str, Any] = {"identity": identity.to_dict(), "address": address.to_dict(), "integrity": verdict}
+    out: dict[str, Any] = {"identity": absent_as_null(identity.to_dict()), "address": absent_as_null(address.to_dict()),
+                           "integrity": verdict}
     if photo is not None:
         out["photo"] = base64.b64encode(photo).decode("ascii")
 

@@ -42,7 +42,9 @@ def test_read_json_prints_the_persona_with_a_valid_verdict(
     assert code == 0
     data = checked(out, "read")
     files = image(profile).files
-    assert data["identity"] == Identity.parse(files["3F00DF014031"]).to_dict()
+    identity = Identity.parse(files["3F00DF014031"]).to_dict()
+    assert data["identity"] == {k: None if v == "" else v for k, v in identity.items()}
+    assert data["identity"]["nobility"] is None and identity["nobility"] == ""  # empty on the card: null
     assert data["address"] == Address.parse(files["3F00DF014033"]).to_dict()
     persona = Persona.default()
     assert data["identity"]["surname"] == persona.surname
@@ -291,3 +293,18 @@ def test_bare_pkcs11_before_a_command_means_find_the_module() -> None:
     assert _bind_bare_pkcs11(["--pkcs11", "/x/opensc.so", "certs"], commands) == ["--pkcs11", "/x/opensc.so", "certs"]
     args = build_parser().parse_args(_bind_bare_pkcs11(["--pkcs11", "pin", "status"], commands))
     assert args.pkcs11 == "" and args.command == "pin"
+
+
+def test_read_json_of_a_persona_with_empty_fields(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    source = json.loads((Path(__file__).resolve().parents[2] / "examples" / "persona-example.json").read_text())
+    source.pop("third_initial")
+    persona = tmp_path / "persona.json"
+    persona.write_text(json.dumps(source), encoding="utf-8")
+    photo = source.get("photo")
+    if photo:  # a relative photo path is taken relative to the persona file
+        source["photo"] = str((Path(__file__).resolve().parents[2] / "examples" / photo).resolve())
+        persona.write_text(json.dumps(source), encoding="utf-8")
+    code, out, _ = _run(capsys, "--virtual", "1.7", "--virtual-option", f"persona={persona}", "--json", "read")
+    assert code == 0 and checked(out, "read")["identity"]["first_letter_of_third_given_name"] is None
