@@ -42,7 +42,7 @@ def test_length_examples_of_the_spec(length: int, encoded: str) -> None:
 
 
 @given(st.integers(0, 1000))
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_every_length_up_to_1000_encodes_by_the_rule(length: int) -> None:
     encoded = encode_length(length)
     assert all(byte == 0xFF for byte in encoded[:-1])
@@ -55,7 +55,7 @@ def test_every_length_up_to_1000_encodes_by_the_rule(length: int) -> None:
 
 @given(st.dictionaries(st.integers(1, 255), st.binary(max_size=600) | st.text(max_size=300), max_size=12),
        st.integers(0, 64))
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 def test_fields_come_back_in_ascending_order_after_padding(fields: dict[int, bytes | str], extra: int) -> None:
     encoded = encode_tlv(fields)
     padded = pad(encoded, len(encoded) + extra)

@@ -60,7 +60,7 @@ def test_card_number_check_digit_rule() -> None:
 
 
 @given(st.from_regex(r"[0-9]{10}", fullmatch=True), st.integers(0, 99))
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 def test_card_number_validity_is_the_mod97_rule(first_ten: str, check: int) -> None:
     remainder = int(first_ten) % 97
     expected = check == remainder or (remainder == 0 and check in (0, 97))
@@ -279,7 +279,7 @@ FIELD_NAMES = [*sorted(Persona.default().to_json()), "photo", "chip_number", "du
 
 
 @given(st.sampled_from(FIELD_NAMES), json_values)
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 def test_arbitrary_json_values_give_a_persona_or_a_persona_error(name: str, value: Any) -> None:
     data = Persona.default().to_json() | {name: value}
     try:
@@ -291,7 +291,7 @@ def test_arbitrary_json_values_give_a_persona_or_a_persona_error(name: str, valu
 
 
 @given(st.dictionaries(st.text(max_size=12), json_values, max_size=6) | json_values)
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 def test_arbitrary_documents_are_rejected_with_a_persona_error(document: Any) -> None:
     with pytest.raises(PersonaError):
         Persona.from_json(document if isinstance(document, dict) else {"root": document})

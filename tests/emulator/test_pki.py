@@ -376,7 +376,7 @@ def _is_prime_by_trial(n: int) -> bool:
 
 
 @given(st.integers(0, 60_000))
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 def test_miller_rabin_agrees_with_trial_division(n: int) -> None:
     assert is_probable_prime(n, SeedStream("mr", str(n))) is _is_prime_by_trial(n)
 

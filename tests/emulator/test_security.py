@@ -58,7 +58,7 @@ def test_pin_block_rejects_bad_pins_without_echoing_them(pin: str) -> None:
     assert not pin or pin not in str(info.value)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(st.text(alphabet="0123456789", min_size=4, max_size=12))
 def test_pin_blocks_of_valid_pins_are_valid(pin: str) -> None:
     encoded = block(pin)
@@ -69,7 +69,7 @@ def test_pin_blocks_of_valid_pins_are_valid(pin: str) -> None:
 _FORMAT_2 = re.compile(r"2([4-9a-c])([0-9]*)(f*)")
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(min_size=0, max_size=10))
 def test_pin_block_validity_matches_a_regular_expression(raw: bytes) -> None:
     match = _FORMAT_2.fullmatch(raw.hex())
