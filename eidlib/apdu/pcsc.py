@@ -28,6 +28,7 @@ from eidlib.apdu.errors import (
     TransportError,
     WaitTimeoutError,
 )
+from eidlib.apdu.readers import match_reader
 
 ProtocolName = Literal["any", "T0", "T1"]
 AtrFilter = Callable[[bytes], bool]
@@ -276,10 +277,11 @@ class PcscTransport:
     def _choose_reader(self, context: Any) -> str:
         readers = _list_readers(context)
         if self._wanted_reader is not None:
-            if self._wanted_reader not in readers:
+            found = match_reader(self._wanted_reader, readers)  # tolerates a renamed reader index
+            if found is None:
                 known = ", ".join(readers) or "none (pcscd has no readers)"
                 raise NoReaderError(f"no reader named {self._wanted_reader!r}; readers: {known}")
-            return self._wanted_reader
+            return found
         if not readers:
             raise NoReaderError("no card reader found (pcscd has no readers)")
         for name, state, atr in _current_states(context, readers):

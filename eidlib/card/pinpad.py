@@ -1,17 +1,28 @@
-"""PIN-pad readers through PC/SC part 10 (spec §8): feature discovery and the PIN structures.
+"""PIN-pad readers through PC/SC part 10 (spec §8): feature discovery, the PIN structures, and the
+three ways a reader takes them.
 
-The structures are byte-exact with what eid-mw sends (§8.2, §8.3), including its
-``wLangId`` byte order (high byte first).
+* ``FEATURE_VERIFY_PIN_DIRECT`` / ``MODIFY_PIN_DIRECT``: one SCardControl that answers the card's SW;
+* the ``START`` / ``FINISH`` pairs: SCardControl with the structure, then with nothing for the SW;
+* PPDU: readers that answer nothing to the feature request but take ``FF C2 01 <feature> Lc
+  <structure>`` through SCardTransmit (the readers the quirk table marks :attr:`~ReaderBehaviour.PPDU`).
+
+``FEATURE_IFD_PIN_PROPERTIES`` and ``FEATURE_GET_TLV_PROPERTIES`` tell the display and the timeout
+(:class:`PinPadProperties`). Readers the quirk table marks :attr:`~ReaderBehaviour.NO_PIN_PAD` report
+PIN features they do not have: they are ignored. The structures are byte-exact with what eid-mw
+sends (§8.2, §8.3), including its ``wLangId`` byte order (high byte first).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
+from eidlib.apdu.readers import ReaderBehaviour, reader_behaviours
 from eidlib.belpic.pin import EMPTY_PIN_BLOCK, MAX_PIN_LENGTH, MIN_PIN_LENGTH, PIN_BLOCK_LENGTH
 from eidlib.card.commands import change_header, verify_header
 from eidlib.carddata.errors import CardDataError
+from eidlib.errors import TransportError
 
 #: ``SCARD_CTL_CODE(3400)`` as pcsc-lite defines it.
 CM_IOCTL_GET_FEATURE_REQUEST = 0x42000D48
@@ -29,7 +40,26 @@ class Feature(IntEnum):
     GET_KEY_PRESSED = 0x05
     VERIFY_PIN_DIRECT = 0x06
     MODIFY_PIN_DIRECT = 0x07
+    IFD_PIN_PROPERTIES = 0x0A
+    GET_TLV_PROPERTIES = 0x12
     EID_PIN_PAD_READER = 0x80
+
+
+#: ``FF C2 01 00 00``: the PPDU feature request; the answer lists feature tags, one byte each.
+PPDU_FEATURES = bytes.fromhex("FFC2010000")
+_PPDU_HEADER = bytes.fromhex("FFC201")
+_SW_OK = b"\x90\x00"
+
+
+class TlvProperty(IntEnum):
+    """``FEATURE_GET_TLV_PROPERTIES`` tags eidlib reads (PC/SC part 10 v2.02.09)."""
+
+    LCD_LAYOUT = 0x01
+    TIMEOUT2 = 0x03
+    MIN_PIN_SIZE = 0x06
+    MAX_PIN_SIZE = 0x07
+    VENDOR_ID = 0x0B
+    PRODUCT_ID = 0x0C
 
 
 class Language(IntEnum):
@@ -56,16 +86,91 @@ def parse_features(raw: bytes) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
+class PinPadProperties:
+    """What a PIN-pad reader says about itself (``None`` when it did not say)."""
+
+    #: Display as (lines, characters per line); ``(0, 0)`` for a reader without a display.
+    display: tuple[int, int] | None = None
+    #: Seconds the reader waits for the first key (``bTimeOut2``; 0 = the reader's default).
+    timeout: int | None = None
+    min_digits: int | None = None
+    max_digits: int | None = None
+    vendor_id: int | None = None
+    product_id: int | None = None
+
+    @property
+    def has_display(self) -> bool:
+        """Whether the reader shows its own prompt (else the application should say "type your PIN")."""
+        return bool(self.display and self.display != (0, 0))
+
+
+def parse_pin_properties(raw: bytes) -> PinPadProperties:
+    """``PIN_PROPERTIES_STRUCTURE``: wLcdLayout (little-endian: lines, characters), validation, bTimeOut2."""
+    data = bytes(raw)
+    if len(data) < 4:
+        raise CardDataError(f"PIN properties of {len(data)} bytes, expected 4")
+    return PinPadProperties(display=(data[1], data[0]), timeout=data[3])
+
+
+def parse_tlv_properties(raw: bytes) -> PinPadProperties:
+    """``FEATURE_GET_TLV_PROPERTIES``: tag, length, little-endian value; unknown tags are skipped."""
+    data = bytes(raw)
+    values: dict[int, int] = {}
+    offset = 0
+    while offset < len(data):
+        if offset + 2 > len(data) or offset + 2 + data[offset + 1] > len(data):
+            raise CardDataError("TLV properties end inside an entry")
+        tag, length = data[offset], data[offset + 1]
+        values[tag] = int.from_bytes(data[offset + 2 : offset + 2 + length], "little")
+        offset += 2 + length
+    layout = values.get(TlvProperty.LCD_LAYOUT)
+    return PinPadProperties(
+        display=None if layout is None else (layout >> 8, layout & 0xFF),
+        timeout=values.get(TlvProperty.TIMEOUT2),
+        min_digits=values.get(TlvProperty.MIN_PIN_SIZE),
+        max_digits=values.get(TlvProperty.MAX_PIN_SIZE),
+        vendor_id=values.get(TlvProperty.VENDOR_ID),
+        product_id=values.get(TlvProperty.PRODUCT_ID),
+    )
+
+
+Control = Callable[[int, bytes], bytes]
+Transmit = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
 class PinPad:
-    """The control codes of a PIN-pad reader's direct PIN features (``None`` when absent)."""
+    """How a PIN-pad reader takes VERIFY and MODIFY (``None`` codes when it cannot).
+
+    ``verify_code`` / ``modify_code`` are the SCardControl codes of the DIRECT features, or of the
+    START features when ``verify_finish`` / ``modify_finish`` are set, or the feature tags sent in
+    a PPDU when ``ppdu``.
+    """
 
     verify_code: int | None
     modify_code: int | None
+    verify_finish: int | None = None
+    modify_finish: int | None = None
+    ppdu: bool = False
+    max_digits: int = MAX_PIN_LENGTH
+    properties: PinPadProperties = PinPadProperties()
 
     @classmethod
-    def from_features(cls, features: dict[int, int]) -> PinPad:
-        """Keep the DIRECT features eidlib uses."""
-        return cls(features.get(Feature.VERIFY_PIN_DIRECT), features.get(Feature.MODIFY_PIN_DIRECT))
+    def from_features(cls, features: dict[int, int], *, ppdu: bool = False) -> PinPad:
+        """DIRECT features first, else a START/FINISH pair (spec §8.1's selection rule)."""
+        verify = features.get(Feature.VERIFY_PIN_DIRECT)
+        verify_finish = None
+        if verify is None and Feature.VERIFY_PIN_START in features and Feature.VERIFY_PIN_FINISH in features:
+            verify, verify_finish = features[Feature.VERIFY_PIN_START], features[Feature.VERIFY_PIN_FINISH]
+        modify = features.get(Feature.MODIFY_PIN_DIRECT)
+        modify_finish = None
+        if modify is None and Feature.MODIFY_PIN_START in features and Feature.MODIFY_PIN_FINISH in features:
+            modify, modify_finish = features[Feature.MODIFY_PIN_START], features[Feature.MODIFY_PIN_FINISH]
+        if ppdu:  # a PPDU reader is addressed by feature tag, and only its DIRECT features are used
+            verify = Feature.VERIFY_PIN_DIRECT if Feature.VERIFY_PIN_DIRECT in features else None
+            modify = Feature.MODIFY_PIN_DIRECT if Feature.MODIFY_PIN_DIRECT in features else None
+            verify_finish = modify_finish = None
+        return cls(verify, modify, verify_finish, modify_finish, ppdu)
 
     @property
     def can_verify(self) -> bool:
@@ -77,12 +182,77 @@ class PinPad:
         """The reader can take old and new PINs for CHANGE REFERENCE DATA."""
         return self.modify_code is not None
 
+    def structure(self, modify: bool, language: Language) -> bytes:
+        """The PIN_VERIFY/PIN_MODIFY structure for this reader (its digit limit applied)."""
+        if modify:
+            return modify_structure(language, max_digits=self.max_digits)
+        return verify_structure(language, max_digits=self.max_digits)
+
+    def run(self, control: Control, transmit: Transmit, *, modify: bool, language: Language) -> int:
+        """Let the user enter the PIN(s) on the reader; the status word of the card (or the reader's 64xx)."""
+        code = self.modify_code if modify else self.verify_code
+        finish = self.modify_finish if modify else self.verify_finish
+        if code is None:
+            raise ValueError("the reader cannot do this PIN command")
+        structure = self.structure(modify, language)
+        if self.ppdu:
+            answer = transmit(_PPDU_HEADER + bytes((code, len(structure))) + structure)
+        else:
+            answer = control(code, structure)
+            if finish is not None:
+                answer = control(finish, b"")
+        return (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
+
+
+def discover_pinpad(control: Control, transmit: Transmit, reader_name: str) -> PinPad | None:
+    """The PIN pad of reader ``reader_name`` as it really behaves, or ``None`` (typed PIN).
+
+    Reader quirks come from :data:`eidlib.apdu.readers.READER_QUIRKS`: a reader that falsely
+    reports a PIN pad is not asked; a PPDU reader is asked through SCardTransmit when
+    SCardControl gives nothing; a reader with an 8-digit keypad gets structures that say so.
+    """
+    behaviours = reader_behaviours(reader_name)
+    if ReaderBehaviour.NO_PIN_PAD in behaviours:
+        return None
+    try:
+        features = parse_features(control(CM_IOCTL_GET_FEATURE_REQUEST, b""))
+    except (TransportError, CardDataError):
+        features = {}
+    pad = PinPad.from_features(features)
+    if not (pad.can_verify or pad.can_modify) and ReaderBehaviour.PPDU in behaviours:
+        try:
+            answer = transmit(PPDU_FEATURES)
+        except TransportError:
+            answer = b""
+        if answer[-2:] == _SW_OK:
+            pad = PinPad.from_features({tag: tag for tag in answer[:-2]}, ppdu=True)
+    if not (pad.can_verify or pad.can_modify):
+        return None
+    properties = _properties(control, features)
+    limits = [MAX_PIN_LENGTH, properties.max_digits or MAX_PIN_LENGTH]
+    if ReaderBehaviour.PIN_MAX_8 in behaviours:
+        limits.append(8)
+    return replace(pad, max_digits=max(MIN_PIN_LENGTH, min(limits)), properties=properties)
+
+
+def _properties(control: Control, features: dict[int, int]) -> PinPadProperties:
+    """Display and timeout from the TLV properties, else the PIN properties; nothing when neither answers."""
+    for feature, parse in ((Feature.GET_TLV_PROPERTIES, parse_tlv_properties),
+                           (Feature.IFD_PIN_PROPERTIES, parse_pin_properties)):
+        code = features.get(feature)
+        if code is None:
+            continue
+        try:
+            return parse(control(code, b""))
+        except (TransportError, CardDataError):
+            continue
+    return PinPadProperties()
+
 
 _TIMEOUT = 0x1E
 _FORMAT_STRING = 0x89
 _PIN_BLOCK_STRING = 0x47
 _PIN_LENGTH_FORMAT = 0x04
-_MAX_MIN_DIGITS = bytes((MAX_PIN_LENGTH, MIN_PIN_LENGTH))
 _VALIDATION_KEY = 0x02
 _PROLOGUE = b"\x00\x00\x00"
 
@@ -91,12 +261,17 @@ def _lang_bytes(language: Language) -> bytes:
     return int(language).to_bytes(2, "big")
 
 
-def verify_structure(language: Language = Language.EN) -> bytes:
+def _digits(max_digits: int) -> bytes:
+    # wPINMaxExtraDigit as eid-mw writes it: maximum, then minimum.
+    return bytes((max_digits, MIN_PIN_LENGTH))
+
+
+def verify_structure(language: Language = Language.EN, *, max_digits: int = MAX_PIN_LENGTH) -> bytes:
     """PIN_VERIFY_STRUCTURE for VERIFY of PIN 01 with an empty PIN block (32 bytes, §8.2)."""
     apdu = verify_header() + EMPTY_PIN_BLOCK
     return (
         bytes((_TIMEOUT, _TIMEOUT, _FORMAT_STRING, _PIN_BLOCK_STRING, _PIN_LENGTH_FORMAT))
-        + _MAX_MIN_DIGITS
+        + _digits(max_digits)
         + bytes((_VALIDATION_KEY, 0x01))
         + _lang_bytes(language)
         + b"\x00"
@@ -106,13 +281,13 @@ def verify_structure(language: Language = Language.EN) -> bytes:
     )
 
 
-def modify_structure(language: Language = Language.EN) -> bytes:
+def modify_structure(language: Language = Language.EN, *, max_digits: int = MAX_PIN_LENGTH) -> bytes:
     """PIN_MODIFY_STRUCTURE for CHANGE REFERENCE DATA of PIN 01 (45 bytes, §8.3)."""
     apdu = change_header() + EMPTY_PIN_BLOCK + EMPTY_PIN_BLOCK
     return (
         bytes((_TIMEOUT, _TIMEOUT, _FORMAT_STRING, _PIN_BLOCK_STRING, _PIN_LENGTH_FORMAT))
         + bytes((0x00, PIN_BLOCK_LENGTH))
-        + _MAX_MIN_DIGITS
+        + _digits(max_digits)
         + bytes((0x03, _VALIDATION_KEY, 0x03))
         + _lang_bytes(language)
         + bytes((0x00, 0x01, 0x02))

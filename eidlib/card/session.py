@@ -36,14 +36,7 @@ from eidlib.belpic.tlv import parse_tlv
 from eidlib.card import commands
 from eidlib.card.errors import CardFileNotFound, CardNotActivated, GarbledAnswer
 from eidlib.card.pin import pin_block
-from eidlib.card.pinpad import (
-    CM_IOCTL_GET_FEATURE_REQUEST,
-    Language,
-    PinPad,
-    modify_structure,
-    parse_features,
-    verify_structure,
-)
+from eidlib.card.pinpad import Language, PinPad, discover_pinpad
 from eidlib.card.quirks import SecurityEnvironment, SelectBeforeMse
 from eidlib.card.signing import SigningPlan, key_algorithm, plan_signature
 from eidlib.card.status import checked, status_error
@@ -52,7 +45,7 @@ from eidlib.carddata.carddata import CardData
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.carddata.integrity import IntegrityResult, verify_integrity
-from eidlib.errors import CardRemovedError, CardResetError, TransportError
+from eidlib.errors import CardRemovedError, CardResetError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import (
     KeyNotPresent,
@@ -506,21 +499,22 @@ class BeidCard:
     # -- PIN ------------------------------------------------------------------------------------
 
     def pinpad(self) -> PinPad | None:
-        """The reader's direct PIN features, or ``None`` without a PIN pad (probed once)."""
+        """The reader's PIN-pad features as it really behaves, or ``None`` without a PIN pad (probed once)."""
         if self._closed:
             raise TokenClosed("this card session is closed")
         if not self._pinpad_probed:
             self._pinpad_probed = True
             self._pinpad = None
-            if isinstance(self._transport, ControlTransport):
-                try:
-                    features = parse_features(self._transport.control(CM_IOCTL_GET_FEATURE_REQUEST))
-                except (TransportError, CardDataError):
-                    features = {}
-                pad = PinPad.from_features(features)
-                if pad.can_verify or pad.can_modify:
-                    self._pinpad = pad
+            transport = self._transport
+            if isinstance(transport, ControlTransport):
+                self._pinpad = discover_pinpad(transport.control, self._transmit_bytes,
+                                               getattr(transport, "reader_name", ""))
         return self._pinpad
+
+    def _transmit_bytes(self, raw: bytes) -> bytes:
+        """One command through the send path (the PPDU form of PIN-pad commands)."""
+        with self._session():
+            return self.channel.transmit_raw(raw).to_bytes()
 
     @property
     def pin_entry(self) -> PinEntry:
@@ -545,11 +539,10 @@ class BeidCard:
                 block[:] = bytes(len(block))
         return self.channel.transmit_secret(buffer).sw
 
-    def _send_pinpad(self, code: int, structure: bytes) -> int:
+    def _send_pinpad(self, pad: PinPad, *, modify: bool) -> int:
         """A PIN-pad VERIFY/MODIFY through the send path (counted and traced like an APDU)."""
         self._control()
-        answer = self.channel.control(code, structure)
-        return (answer[-2] << 8) | answer[-1] if len(answer) >= 2 else 0
+        return pad.run(self.channel.control, self._transmit_bytes, modify=modify, language=self._language)
 
     def _verify(self, pin: bytearray | None) -> None:
         """One VERIFY (keyboard PIN or PIN pad); never repeated on failure."""
@@ -557,7 +550,7 @@ class BeidCard:
             pad = self.pinpad()
             if pad is None or pad.verify_code is None:
                 raise PinRequired()
-            sw = self._send_pinpad(pad.verify_code, verify_structure(self._language))
+            sw = self._send_pinpad(pad, modify=False)
         else:
             sw = self._send_pin_blocks(commands.verify_header(), [pin_block(pin)])
         self._check_pin_status(sw, Ins.VERIFY)
@@ -596,7 +589,7 @@ class BeidCard:
                     raise PinRequired("changing the PIN needs the PINs (no PIN pad with MODIFY)")
             with self._session():
                 if pad is not None and pad.modify_code is not None:
-                    sw = self._send_pinpad(pad.modify_code, modify_structure(self._language))
+                    sw = self._send_pinpad(pad, modify=True)
                 else:
                     assert old_buffer is not None and new_buffer is not None
                     blocks = [pin_block(old_buffer), pin_block(new_buffer)]
