@@ -36,12 +36,12 @@ _CHILD_TIMEOUT = 240.0
 
 def _provision(directory: Path) -> str:
     """Two eID-like tokens (RSA-2048 and P-384) in ``directory``; returns the user PIN."""
-    from tests.pkcs11.pki import TestPki
     from tests.pkcs11.softhsm import EID_LABELS, USER_PIN, eid_ids, provision_eid
+    from tests.support.pki import make_pki
 
     lib = PyKCS11.PyKCS11Lib()
     lib.load(SOFTHSM_MODULE)
-    pki = TestPki.create()
+    pki = make_pki()
     for label, kind in TOKENS.values():
         provision_eid(lib, pki, label, kind, ids=eid_ids(False), labels=EID_LABELS)
     return USER_PIN

@@ -27,14 +27,15 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
@@ -368,12 +369,9 @@ def _name(*attributes: tuple[ObjectIdentifier, str]) -> x509.Name:
     return x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
 
 
-def _policies(oid: ObjectIdentifier, cps_url: str) -> x509.CertificatePolicies:
-    return x509.CertificatePolicies([x509.PolicyInformation(oid, [cps_url])])
-
-
-def _key_usage(*, digital_signature: bool = False, non_repudiation: bool = False,
-               ca: bool = False) -> x509.KeyUsage:
+def key_usage(*, digital_signature: bool = False, non_repudiation: bool = False,
+              ca: bool = False) -> x509.KeyUsage:
+    """A KeyUsage with the bits an eID certificate can carry (``ca``: keyCertSign and cRLSign)."""
     return x509.KeyUsage(
         digital_signature=digital_signature, content_commitment=non_repudiation, key_encipherment=False,
         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
@@ -381,10 +379,65 @@ def _key_usage(*, digital_signature: bool = False, non_repudiation: bool = False
     )
 
 
-def _crl_points(url: str) -> x509.CRLDistributionPoints:
-    return x509.CRLDistributionPoints(
-        [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
+def signature_hash(issuer_key: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
+    """The hash a certificate or CRL signed by ``issuer_key`` uses: SHA-384 on P-384 and larger, else SHA-256."""
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey) and issuer_key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+def _signed(builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Certificate:
+    if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
+        return builder.sign(issuer_key, signature_hash(issuer_key), ecdsa_deterministic=True)
+    return builder.sign(issuer_key, signature_hash(issuer_key))
+
+
+def issue(subject: x509.Name, public_key: CertificatePublicKeyTypes, issuer: CertifiedKey | PrivateKey, *,
+          serial: int, not_before: dt.datetime, not_after: dt.datetime, usage: x509.KeyUsage | None = None,
+          eku: Sequence[ObjectIdentifier] = (), ca: bool | None = None, path_length: int | None = None,
+          subject_key_id: bool = False, policy: ObjectIdentifier | None = None, cps_url: str | None = None,
+          crl_url: str | None = None, ocsp_url: str | None = None, ca_issuers_url: str | None = None,
+          extensions: Sequence[x509.ExtensionType] = ()) -> x509.Certificate:
+    """One certificate for ``public_key``: the single certificate builder of the test PKI.
+
+    ``issuer`` is the issuing CA, or the subject's own private key for a
+    self-signed certificate. ``ca`` adds a critical BasicConstraints (``True``
+    with ``path_length``, ``False`` for an end entity; ``None``: none);
+    ``usage`` is critical; ``extensions`` (non-critical) come before
+    BasicConstraints. Extensions are written in one fixed order, so equal
+    arguments give equal bytes.
+    """
+    issuer_key = issuer.private_key if isinstance(issuer, CertifiedKey) else issuer
+    issuer_name = issuer.certificate.subject if isinstance(issuer, CertifiedKey) else subject
+    builder = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(public_key)
+        .serial_number(serial).not_valid_before(not_before).not_valid_after(not_after)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
+    if subject_key_id:
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    if usage is not None:
+        builder = builder.add_extension(usage, critical=True)
+    if policy is not None:
+        qualifiers = [cps_url] if cps_url else None
+        builder = builder.add_extension(x509.CertificatePolicies([x509.PolicyInformation(policy, qualifiers)]),
+                                        critical=False)
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
+    if crl_url is not None:
+        builder = builder.add_extension(x509.CRLDistributionPoints(
+            [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]), critical=False)
+    locations = ((AuthorityInformationAccessOID.CA_ISSUERS, ca_issuers_url),
+                 (AuthorityInformationAccessOID.OCSP, ocsp_url))
+    access = [x509.AccessDescription(method, x509.UniformResourceIdentifier(url)) for method, url in locations if url]
+    if access:
+        builder = builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None),
+                                        critical=True)
+    return _signed(builder, issuer_key)
 
 
 def common_name(persona: Persona, role: str) -> str:
@@ -447,94 +500,48 @@ class TestPki:
         """A deterministic key of this seed (``kind`` defaults to the chain's key type)."""
         return load_key(self.seed, label, kind or self.key_kind)
 
-    def _sign(self, builder: x509.CertificateBuilder, issuer_key: PrivateKey) -> x509.Certificate:
-        if isinstance(issuer_key, ec.EllipticCurvePrivateKey):
-            return builder.sign(issuer_key, hashes.SHA384(), ecdsa_deterministic=True)
-        return builder.sign(issuer_key, hashes.SHA256())
-
-    def _builder(self, subject: x509.Name, issuer: CertifiedKey | None, key: PrivateKey, label: str,
-                 not_before: dt.datetime, not_after: dt.datetime) -> x509.CertificateBuilder:
-        public = key.public_key()
-        issuer_name = issuer.certificate.subject if issuer else subject
-        issuer_public = issuer.private_key.public_key() if issuer else public
-        return (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer_name)
-            .public_key(public)
-            .serial_number(_serial(self.seed, f"{self.key_kind}/{label}"))
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False)
-        )
+    def _issue(self, subject: x509.Name, key: PrivateKey, issuer: CertifiedKey | None, label: str,
+               not_before: dt.datetime = _CHAIN_START, not_after: dt.datetime = _CA_END,
+               **options: Any) -> CertifiedKey:
+        serial = _serial(self.seed, f"{self.key_kind}/{label}")
+        certificate = issue(subject, key.public_key(), issuer or key, serial=serial, not_before=not_before,
+                            not_after=not_after, cps_url=self.urls.cps_url, **options)
+        return CertifiedKey(certificate, key)
 
     def _generation_name(self) -> str:
         return "RSA" if self.key_kind == "rsa2048" else "EC"
 
     def _build_root(self) -> CertifiedKey:
-        key = self.key("root")
         subject = _name((NameOID.COUNTRY_NAME, "BE"),
                         (NameOID.COMMON_NAME, f"eidlib TEST {self._generation_name()} Root CA"))
-        builder = (
-            self._builder(subject, None, key, "root", _CHAIN_START, _ROOT_END)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(_key_usage(ca=True), critical=True)
-            .add_extension(_policies(POLICY_ROOT, self.urls.cps_url), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-        )
-        return CertifiedKey(self._sign(builder, key), key)
+        return self._issue(subject, self.key("root"), None, "root", not_after=_ROOT_END, subject_key_id=True,
+                           usage=key_usage(ca=True), policy=POLICY_ROOT, ca=True, path_length=1)
 
     def _build_citizen_ca(self) -> CertifiedKey:
-        key = self.key("citizen-ca")
         subject = _name((NameOID.COUNTRY_NAME, "BE"),
                         (NameOID.COMMON_NAME, f"eidlib TEST {self._generation_name()} Citizen CA"),
                         (NameOID.SERIAL_NUMBER, "202601"))
         # Real Citizen CAs restrict EKU to clientAuth + emailProtection; OCSPSigning is added
         # so that validators which chain EKUs accept the delegated OCSP responder below.
-        eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION,
-                                     ExtendedKeyUsageOID.OCSP_SIGNING])
-        builder = (
-            self._builder(subject, self.root, key, "citizen-ca", _CHAIN_START, _CA_END)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(_key_usage(ca=True), critical=True)
-            .add_extension(_policies(POLICY_CITIZEN_CA, self.urls.cps_url), critical=False)
-            .add_extension(eku, critical=False)
-            .add_extension(_crl_points(self.urls.root_crl_url), critical=False)
-            .add_extension(x509.AuthorityInformationAccess([
-                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
-                                       x509.UniformResourceIdentifier(self.urls.root_cert_url)),
-            ]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        )
-        return CertifiedKey(self._sign(builder, self.root.private_key), key)
+        eku = (ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.OCSP_SIGNING)
+        return self._issue(subject, self.key("citizen-ca"), self.root, "citizen-ca", subject_key_id=True,
+                           usage=key_usage(ca=True), policy=POLICY_CITIZEN_CA, eku=eku,
+                           crl_url=self.urls.root_crl_url, ca_issuers_url=self.urls.root_cert_url,
+                           ca=True, path_length=0)
 
     def _build_rrn(self) -> CertifiedKey:
-        key = self.key("rrn")
         subject = _name((NameOID.COUNTRY_NAME, "BE"), (NameOID.ORGANIZATION_NAME, "RRN"),
                         (NameOID.COMMON_NAME, f"eidlib TEST {self._generation_name()} RRN"))
-        builder = (
-            self._builder(subject, self.root, key, "rrn", _CHAIN_START, _CA_END)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(_key_usage(digital_signature=True, non_repudiation=True), critical=True)
-            .add_extension(_policies(POLICY_RRN, self.urls.cps_url), critical=False)
-            .add_extension(_crl_points(self.urls.root_crl_url), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)
-        )
-        return CertifiedKey(self._sign(builder, self.root.private_key), key)
+        return self._issue(subject, self.key("rrn"), self.root, "rrn", subject_key_id=True,
+                           usage=key_usage(digital_signature=True, non_repudiation=True), policy=POLICY_RRN,
+                           crl_url=self.urls.root_crl_url, ca=False)
 
     def _build_ocsp_responder(self) -> CertifiedKey:
-        key = self.key("ocsp-responder")
         subject = _name((NameOID.COUNTRY_NAME, "BE"),
                         (NameOID.COMMON_NAME, f"eidlib TEST {self._generation_name()} Citizen CA OCSP Responder"))
-        builder = (
-            self._builder(subject, self.citizen_ca, key, "ocsp-responder", _CHAIN_START, _CA_END)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(_key_usage(digital_signature=True), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
-            .add_extension(x509.OCSPNoCheck(), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        )
-        return CertifiedKey(self._sign(builder, self.citizen_ca.private_key), key)
+        return self._issue(subject, self.key("ocsp-responder"), self.citizen_ca, "ocsp-responder",
+                           subject_key_id=True, usage=key_usage(digital_signature=True),
+                           eku=(ExtendedKeyUsageOID.OCSP_SIGNING,), extensions=(x509.OCSPNoCheck(),), ca=False)
 
     def card_key(self, persona: Persona, role: str, profile: Profile | None = None,
                  kind: KeyKind | None = None) -> PrivateKey:
@@ -575,32 +582,19 @@ class TestPki:
         not_before = _start_of(persona.validity_begin)
         not_after = _start_of(persona.validity_end) + dt.timedelta(hours=23, minutes=59, seconds=59)
         authentication = role == "Authentication"
-        aia = x509.AuthorityInformationAccess([
-            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
-                                   x509.UniformResourceIdentifier(self.urls.ca_issuers_url)),
-            x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
-                                   x509.UniformResourceIdentifier(self.urls.ocsp_url)),
-        ])
-        builder = (
-            self._builder(subject, self.citizen_ca, key, label, not_before, not_after)
-            .add_extension(_policies(POLICY_CITIZEN_AUTH if authentication else POLICY_CITIZEN_SIGN,
-                                     self.urls.cps_url), critical=False)
-            .add_extension(_key_usage(digital_signature=authentication, non_repudiation=not authentication),
-                           critical=True)
-            .add_extension(_crl_points(self.urls.crl_url), critical=False)
-            .add_extension(aia, critical=False)
-        )
-        if authentication:
-            builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]),
-                                            critical=False)
-        else:
-            builder = builder.add_extension(
-                x509.UnrecognizedExtension(OID_QC_STATEMENTS, QC_STATEMENTS_DER), critical=False)
+        extensions: list[x509.ExtensionType] = []
+        if not authentication:
+            extensions.append(x509.UnrecognizedExtension(OID_QC_STATEMENTS, QC_STATEMENTS_DER))
         if profile == "1.7":
             cert_type = NETSCAPE_SSL_CLIENT_SMIME if authentication else NETSCAPE_SMIME
-            builder = builder.add_extension(
-                x509.UnrecognizedExtension(OID_NETSCAPE_CERT_TYPE, cert_type), critical=False)
-        return self._sign(builder, self.citizen_ca.private_key)
+            extensions.append(x509.UnrecognizedExtension(OID_NETSCAPE_CERT_TYPE, cert_type))
+        return self._issue(
+            subject, key, self.citizen_ca, label, not_before, not_after,
+            policy=POLICY_CITIZEN_AUTH if authentication else POLICY_CITIZEN_SIGN,
+            usage=key_usage(digital_signature=authentication, non_repudiation=not authentication),
+            eku=(ExtendedKeyUsageOID.CLIENT_AUTH,) if authentication else (), crl_url=self.urls.crl_url,
+            ca_issuers_url=self.urls.ca_issuers_url, ocsp_url=self.urls.ocsp_url, extensions=extensions,
+        ).certificate
 
     def make_crl(self, revoked_serials: Iterable[int] = (), *, issuer: CrlIssuer = "citizen_ca",
                  this_update: dt.datetime | None = None, next_update: dt.datetime | None = None,
@@ -630,8 +624,8 @@ class TestPki:
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(start).build()
             )
         if isinstance(signer.private_key, ec.EllipticCurvePrivateKey):
-            return builder.sign(signer.private_key, hashes.SHA384(), ecdsa_deterministic=True)
-        return builder.sign(signer.private_key, hashes.SHA256())
+            return builder.sign(signer.private_key, signature_hash(signer.private_key), ecdsa_deterministic=True)
+        return builder.sign(signer.private_key, signature_hash(signer.private_key))
 
     def make_ocsp_response(self, certificate: x509.Certificate, *, status: OcspStatus = "good",
                            revocation_time: dt.datetime | None = None, this_update: dt.datetime | None = None,

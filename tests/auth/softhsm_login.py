@@ -15,16 +15,15 @@ import sys
 from pathlib import Path
 
 import PyKCS11
-from cryptography.hazmat.primitives import serialization
 
 
 def main(argv: list[str]) -> int:
     directory, kind, origin, nonce = Path(argv[0]), argv[1], argv[2], argv[3]
-    from tests.pkcs11.pki import TestPki
     from tests.pkcs11.softhsm import EID_LABELS, SOFTHSM_MODULE, eid_ids, provision_eid, write_conf
+    from tests.support.pki import make_pki
 
     os.environ["SOFTHSM2_CONF"] = str(write_conf(directory))
-    pki = TestPki.create()
+    pki = make_pki()
     lib = PyKCS11.PyKCS11Lib()
     lib.load(SOFTHSM_MODULE)
     try:
@@ -38,7 +37,7 @@ def main(argv: list[str]) -> int:
     with open_token(SOFTHSM_MODULE, token_label="BELPIC") as token:
         result = authenticate(bytearray(b"1234"), challenge=nonce, origin=origin, token=token, format="web-eid:1.1")
         tries_after = token.pin_tries_left()
-    root = base64.b64encode(pki.root.public_bytes(serialization.Encoding.DER)).decode()
+    root = base64.b64encode(pki.root.der).decode()
     print(json.dumps({"token": result.to_dict(), "root": root, "tries_after": tries_after}))
     return 0
 

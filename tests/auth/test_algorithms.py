@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from eidlib.auth import ALGORITHMS, AlgorithmMismatch, SignatureInvalid, UnsupportedAlgorithm, signed_message
 from eidlib.auth.algorithms import algorithm_for_key, get_algorithm, raw_ecdsa_to_der, verify_signature
-from tests.auth.pki import rsa_key
+from tests.support.pki import rsa_key
 
 CURVES = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
 KEYS = {name: ec.generate_private_key(curve) for name, curve in CURVES.items()}

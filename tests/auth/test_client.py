@@ -25,7 +25,7 @@ from eidlib.auth import (
 )
 from eidlib.token.errors import PinBlocked, PinFormatError, WrongPin
 from tests.auth.independent import webeid_token_ok
-from tests.auth.pki import SoftCard, default_pki, soft_card
+from tests.auth.softcard import SoftCard, default_pki, soft_card
 
 ORIGIN = "https://portal.example.be"
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -35,10 +34,12 @@ from eidlib.auth import (
     validate_authentication_certificate,
 )
 from eidlib.auth.validator import ValidationPolicy
+from eidlib.emulator.pki import issue as issue_certificate
 from eidlib.x509 import errors as x509_errors
 from eidlib.x509.chain import ValidatedChain
-from tests.auth.pki import Ca, SoftCard, default_pki, issue_leaf, soft_card
+from tests.auth.softcard import SoftCard, default_pki, issue_leaf, soft_card
 from tests.auth.webeid_vectors import CITIZEN_CA, ES384, ORIGIN, VALIDATION_TIME
+from tests.support.pki import Issued, issue, new_key
 
 SITE = "https://portal.example.be"
 
@@ -48,7 +49,7 @@ def _token_for(card: SoftCard) -> tuple[str, str]:
     return authenticate("1234", challenge=nonce, origin=SITE, token=card).to_json(), nonce
 
 
-def _validator(ca: Ca, **options: Any) -> AuthTokenValidator:
+def _validator(ca: Issued, **options: Any) -> AuthTokenValidator:
     options.setdefault("revocation", None)
     return AuthTokenValidator(policy=ValidationPolicy.create([ca.der], origin=SITE, **options))
 
@@ -65,20 +66,13 @@ def test_leaf_without_eku_is_accepted_like_web_eid() -> None:
     assert _validator(ca).validate(token, nonce).surname == "Specimen"
 
 
-def _custom_leaf(ca: Ca, key: ec.EllipticCurvePrivateKey, *, ku: x509.KeyUsage | None,
+def _custom_leaf(ca: Issued, key: ec.EllipticCurvePrivateKey, *, ku: x509.KeyUsage | None,
                  eku: list[x509.ObjectIdentifier] | None) -> x509.Certificate:
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "X (Authentication)")]))
-        .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
-        .not_valid_after(dt.datetime(2034, 1, 1, tzinfo=dt.timezone.utc))
+    return issue_certificate(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "X (Authentication)")]), key.public_key(), ca,
+        serial=x509.random_serial_number(), not_before=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+        not_after=dt.datetime(2034, 1, 1, tzinfo=dt.timezone.utc), usage=ku, eku=eku or (),
     )
-    if ku is not None:
-        builder = builder.add_extension(ku, critical=True)
-    if eku is not None:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
-    return builder.sign(ca.key, hashes.SHA384())
 
 
 def _ku(digital_signature: bool, non_repudiation: bool) -> x509.KeyUsage:
@@ -106,10 +100,9 @@ def test_purpose_checks(ku: x509.KeyUsage | None, eku: list[x509.ObjectIdentifie
 
 
 def test_certificate_from_another_ca_is_not_trusted() -> None:
-    from tests.auth.pki import make_ca, make_root
-
     _, ca = default_pki()
-    other_ca = make_ca(make_root("Other Root"), "Other CA")
+    other_root = issue("root", "Other Root", key=new_key("p384"))
+    other_ca = issue("ca", "Other CA", other_root, key=new_key("p384"))
     key = ec.generate_private_key(ec.SECP384R1())
     card = _card_with(issue_leaf(other_ca, key), key)
     token, nonce = _token_for(card)
@@ -215,7 +208,7 @@ def test_token_object_round_trips_through_validator() -> None:
 def test_chain_cache_is_used_and_respects_validity(monkeypatch: pytest.MonkeyPatch) -> None:
     from eidlib.auth import CertificateExpired
     from eidlib.auth import validator as validator_module
-    from tests.auth.pki import END
+    from tests.auth.softcard import END
 
     _, ca = default_pki()
     key = ec.generate_private_key(ec.SECP384R1())

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import PyKCS11
 import pytest
 
-from tests.pkcs11.pki import TestPki
 from tests.pkcs11.softhsm import (
     EID_LABELS,
     OTHER_LABELS,
@@ -19,6 +18,7 @@ from tests.pkcs11.softhsm import (
     provision_plain,
     write_conf,
 )
+from tests.support.pki import make_pki
 from tests.support.vectors import VECTORS
 
 CONSUMER = VECTORS / "commons-eid" / "consumer"
@@ -46,7 +46,7 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     conf = write_conf(directory)
     previous = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    pki = TestPki.create()
+    pki = make_pki()
     lib = PyKCS11.PyKCS11Lib()
     lib.load(SOFTHSM_MODULE)
     try:

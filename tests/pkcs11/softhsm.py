@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from eidlib.token.protocol import CardCertificates
-from tests.pkcs11.pki import TestPki
+from tests.support.pki import Pki
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SO_PIN = "12345678"
@@ -35,7 +35,7 @@ class SoftHsm:
 
     module: str
     conf: Path
-    pki: TestPki
+    pki: Pki
     tokens: dict[str, Provisioned]
 
 
@@ -74,7 +74,7 @@ def _init_token(lib: PyKCS11.PyKCS11Lib, label: str, user_pin: str) -> PyKCS11.S
 
 def _generate(
     session: PyKCS11.Session, kind: str, label: str, ckattr_id: bytes, *, always_authenticate: bool = False
-) -> object:
+) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
     common_pub = [
         (PyKCS11.CKA_CLASS, PyKCS11.CKO_PUBLIC_KEY), (PyKCS11.CKA_TOKEN, True), (PyKCS11.CKA_VERIFY, True),
         (PyKCS11.CKA_LABEL, label), (PyKCS11.CKA_ID, ckattr_id),
@@ -120,7 +120,7 @@ def _store_data(session: PyKCS11.Session, label: str, value: bytes) -> None:
 
 def provision_eid(
     lib: PyKCS11.PyKCS11Lib,
-    pki: TestPki,
+    pki: Pki,
     label: str,
     kind: str,
     *,
@@ -140,14 +140,14 @@ def provision_eid(
                 session, kind, labels[role], ids[role],
                 always_authenticate=signature_always_authenticate and role == "Signature",
             )
-            cert = pki.issue(public, role=role)
+            cert = pki.certify(public, role)
             keys[role.lower()] = public
             certs[role] = cert.public_bytes(der)
             _store_certificate(session, labels[role], ids[role], certs[role], cert.subject.public_bytes())
-        certs["CA"] = pki.ca.public_bytes(der)
-        certs["Root"] = pki.root.public_bytes(der)
-        _store_certificate(session, labels["CA"], ids["CA"], certs["CA"], pki.ca.subject.public_bytes())
-        _store_certificate(session, labels["Root"], ids["Root"], certs["Root"], pki.root.subject.public_bytes())
+        certs["CA"] = pki.ca.der
+        certs["Root"] = pki.root.der
+        _store_certificate(session, labels["CA"], ids["CA"], certs["CA"], pki.ca.cert.subject.public_bytes())
+        _store_certificate(session, labels["Root"], ids["Root"], certs["Root"], pki.root.cert.subject.public_bytes())
         rrn = None
         for data_label, value in (data_objects or {}).items():
             _store_data(session, data_label, value)

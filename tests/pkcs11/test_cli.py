@@ -62,7 +62,7 @@ def test_sign_cms_over_pkcs11(softhsm: SoftHsm, tmp_path: Path, capsys: pytest.C
     assert code == 0, err
     written = Path(json.loads(out)["output"])
     assert written == tmp_path / "letter.txt.p7s"
-    result = openssl_verify(tmp_path, written.read_bytes(), document, softhsm.pki.root_pem())
+    result = openssl_verify(tmp_path, written.read_bytes(), document, softhsm.pki.root.pem)
     assert result.returncode == 0, result.stderr
     assert USER_PIN not in out + err
 
@@ -141,7 +141,7 @@ class TestCardCommandsOverPkcs11:
     def test_certs_with_the_test_root(self, softhsm: SoftHsm, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
         root = tmp_path / "root.pem"
-        root.write_bytes(softhsm.pki.root_pem())
+        root.write_bytes(softhsm.pki.root.pem)
         code, out, err = run(["--pkcs11", softhsm.module, "certs", "--json", "--trust", str(root),
                               "--out", str(tmp_path / "certs")], capsys, monkeypatch)
         rows = {row["slot"]: row for row in json.loads(out)["certificates"]}

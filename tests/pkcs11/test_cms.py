@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from eidlib.pkcs11 import Pkcs11Token, open_token
@@ -40,7 +39,7 @@ def test_signature_key_verifies_with_openssl(
     tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path, hash_name: str
 ) -> None:
     signature = sign_file_cms(token, document, key="signature", pin=USER_PIN, hash=hash_name)  # type: ignore[arg-type]
-    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem())
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root.pem)
     assert result.returncode == 0, result.stderr
     assert "Verification successful" in result.stderr
 
@@ -50,22 +49,22 @@ def test_authentication_key_verifies_with_openssl(
 ) -> None:
     signature = sign_file_cms(token, document.read_bytes(), key="authentication", pin=USER_PIN)
     # the authentication certificate is for TLS client auth (EKU), so S/MIME purpose checks must be off
-    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem(), "-purpose", "any")
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root.pem, "-purpose", "any")
     assert result.returncode == 0, result.stderr
 
 
 def test_tampered_content_fails_openssl(tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None:
     signature = sign_file_cms(token, document, pin=USER_PIN)
     document.write_bytes(document.read_bytes() + b"!")
-    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root_pem())
+    result = openssl_verify(tmp_path, signature, document, softhsm.pki.root.pem)
     assert result.returncode != 0
 
 
 def test_other_root_fails_openssl(tmp_path: Path, token: Pkcs11Token, document: Path) -> None:
-    from tests.pkcs11.pki import TestPki
+    from tests.support.pki import make_pki
 
     signature = sign_file_cms(token, document, pin=USER_PIN)
-    result = openssl_verify(tmp_path, signature, document, TestPki.create().root_pem())
+    result = openssl_verify(tmp_path, signature, document, make_pki().root.pem)
     assert result.returncode != 0
 
 
@@ -100,9 +99,9 @@ def test_structure(softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None
 def test_without_chain(tmp_path: Path, softhsm: SoftHsm, token: Pkcs11Token, document: Path) -> None:
     der = sign_file_cms(token, document, pin=USER_PIN, include_chain=False)
     assert len(cms.ContentInfo.load(der)["content"]["certificates"]) == 1
-    assert openssl_verify(tmp_path, der, document, softhsm.pki.root_pem()).returncode != 0
+    assert openssl_verify(tmp_path, der, document, softhsm.pki.root.pem).returncode != 0
     # the verifier then has to bring the CA itself (here in its trust bundle)
-    bundle = softhsm.pki.root_pem() + softhsm.pki.ca.public_bytes(serialization.Encoding.PEM)
+    bundle = softhsm.pki.root.pem + softhsm.pki.ca.pem
     result = openssl_verify(tmp_path, der, document, bundle)
     assert result.returncode == 0, result.stderr
 
@@ -152,7 +151,7 @@ def test_rsa_pss_cms_verifies_with_openssl(tmp_path: Path, softhsm: SoftHsm, doc
     algorithm = signer["signature_algorithm"]
     assert algorithm["algorithm"].native == "rsassa_pss"
     assert algorithm["parameters"]["hash_algorithm"]["algorithm"].native == hash_name
-    result = openssl_verify(tmp_path, der, document, softhsm.pki.root_pem())
+    result = openssl_verify(tmp_path, der, document, softhsm.pki.root.pem)
     assert result.returncode == 0, result.stderr
 
 

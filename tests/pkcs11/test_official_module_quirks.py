@@ -23,19 +23,19 @@ from eidlib.token.errors import NotSupported, PinBlocked, PinCancelled, PinForma
 from eidlib.token.protocol import PinEntry
 from tests.pkcs11.conftest import CONSUMER
 from tests.pkcs11.official_module import OfficialModule, OfficialModuleState, build_state
-from tests.pkcs11.pki import TestPki
+from tests.support.pki import make_pki
 
 DATA = b"signed through the official module"
 
 
 @pytest.fixture(scope="module")
 def material() -> tuple[dict[str, bytes], dict[str, rsa.RSAPrivateKey], dict[str, bytes]]:
-    pki = TestPki.create()
+    pki = make_pki()
     keys = {role: rsa.generate_private_key(65537, 2048) for role in ("Authentication", "Signature")}
     der = serialization.Encoding.DER
-    certificates = {role: pki.issue(key.public_key(), role=role).public_bytes(der) for role, key in keys.items()}
-    certificates["CA"] = pki.ca.public_bytes(der)
-    certificates["Root"] = pki.root.public_bytes(der)
+    certificates = {role: pki.certify(key.public_key(), role).public_bytes(der) for role, key in keys.items()}
+    certificates["CA"] = pki.ca.der
+    certificates["Root"] = pki.root.der
     data = {
         "DATA_FILE": (CONSUMER / "test-identity.tlv").read_bytes(),
         "ADDRESS_FILE": (CONSUMER / "test-address.tlv").read_bytes(),

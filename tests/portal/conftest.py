@@ -15,7 +15,7 @@ from eidlib.auth import AuthTokenValidator, ChallengeStore, MemoryChallengeStore
 from examples.login_client import PortalClient, Reply
 from examples.portal.app import create_app
 from examples.portal.sessions import MemorySessionStore, SessionManager, SessionStore
-from tests.auth.pki import SoftCard, soft_card
+from tests.auth.softcard import SoftCard, soft_card
 from tests.support.redis import redis_client, redis_server
 
 __all__ = ["redis_client", "redis_server"]

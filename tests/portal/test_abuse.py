@@ -11,7 +11,7 @@ from eidlib.auth import MemoryChallengeStore, RedisChallengeStore, authenticate
 from examples.login_client import PortalClient, PortalError
 from examples.portal.app import COOKIE
 from examples.portal.sessions import RedisSessionStore
-from tests.auth.pki import SoftCard
+from tests.auth.softcard import SoftCard
 from tests.portal.conftest import FakeClock, Portal, flask_transport, make_portal, set_cookie_headers
 from tests.support.redis import free_port
 

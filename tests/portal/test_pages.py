@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from eidlib.auth import AuthTokenValidator
 from examples.portal.app import COOKIE, LANG_COOKIE, create_app
 from examples.portal.sessions import MemorySessionStore, SessionManager
-from tests.auth.pki import SoftCard
+from tests.auth.softcard import SoftCard
 from tests.portal.conftest import ORIGIN, SECRET, FakeClock, Portal
 
 HTTPS = "https://localhost"

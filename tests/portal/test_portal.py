@@ -19,7 +19,7 @@ from examples.login_client import PortalClient, PortalError
 from examples.portal.app import COOKIE, create_app
 from examples.portal.challenges import PreLoginIds
 from examples.portal.sessions import MemorySessionStore, RedisSessionStore, SessionManager
-from tests.auth.pki import SoftCard
+from tests.auth.softcard import SoftCard
 from tests.portal.conftest import (
     SECRET,
     FakeClock,

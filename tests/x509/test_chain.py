@@ -21,8 +21,8 @@ from eidlib.x509 import (
     WrongCertificatePurpose,
     validate_chain,
 )
+from tests.support.pki import FAR_AHEAD, LONG_AGO, NOW, issue, make_pki
 from tests.support.vectors import VECTORS
-from tests.x509.pki import FAR_AHEAD, LONG_AGO, NOW, issue, make_pki
 
 UTC = dt.timezone.utc
 TESTCARD = VECTORS / "eid-mw" / "testcard_67063029659"

@@ -29,7 +29,7 @@ from eidlib.x509 import (
 from eidlib.x509.fetch import BELGIAN_CRL_HOSTS
 from eidlib.x509.ocsp import DEFAULT_SKEW
 from tests.support.crl import CrlServer, make_crl
-from tests.x509.pki import NOW, Issued, Pki, issue, make_pki
+from tests.support.pki import NOW, Issued, Pki, issue, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
 

@@ -20,7 +20,7 @@ from eidlib.x509 import (
 )
 from tests.support.crl import make_crl
 from tests.support.ocsp import OcspTestServer, build_response
-from tests.x509.pki import Issued, issue, make_pki
+from tests.support.pki import Issued, issue, make_pki
 from tests.x509.trickle import Phase, TrickleServer
 
 LOCAL = frozenset({"127.0.0.1"})

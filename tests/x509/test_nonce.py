@@ -19,7 +19,7 @@ from cryptography.x509 import ocsp
 
 from eidlib.x509 import NoncePolicy, OcspNonceMismatch, OcspResponseStale, RevocationChecker
 from tests.support.ocsp import HttpReply, IndexEntry, OcspTestServer, OpensslOcspResponder, build_response
-from tests.x509.pki import Pki, make_pki
+from tests.support.pki import Pki, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
 _PKI = make_pki()

@@ -52,7 +52,7 @@ from tests.support.ocsp import (
     unsuccessful_response,
     with_extra_single_response,
 )
-from tests.x509.pki import NOW, Issued, Pki, issue, make_pki
+from tests.support.pki import NOW, Issued, Pki, issue, make_pki
 
 LOCAL = frozenset({"127.0.0.1"})
 _PKI = make_pki()

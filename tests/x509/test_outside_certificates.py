@@ -18,8 +18,8 @@ from eidlib.carddata import IntegrityError, verify_integrity
 from eidlib.token.certificate import load_der_certificate
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import CertificateError
-from tests.auth.pki import soft_card
-from tests.x509.pki import make_pki
+from tests.auth.softcard import soft_card
+from tests.support.pki import make_pki
 
 _PKI = make_pki()
 _V3 = bytes.fromhex("a003020102")  # [0] EXPLICIT version INTEGER 2 (v3)

@@ -17,7 +17,7 @@ from eidlib.x509 import (
 )
 from tests.support.crl import CrlServer, make_crl
 from tests.support.ocsp import IndexEntry, OpensslOcspResponder
-from tests.x509.pki import NOW, Issued, issue
+from tests.support.pki import NOW, Issued, issue
 
 LOCAL = frozenset({"127.0.0.1"})
 

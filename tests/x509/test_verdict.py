@@ -13,8 +13,8 @@ from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import RevocationChecker, TrustStore
 from eidlib.x509.verdict import CertificateVerdict, certificate_verdicts
 from tests.support.ocsp import IndexEntry, OpensslOcspResponder
+from tests.support.pki import issue, make_pki
 from tests.support.vectors import VECTORS
-from tests.x509.pki import issue, make_pki
 
 TESTCARD = VECTORS / "eid-mw" / "testcard_67063029659"
 IN_LIFE = dt.datetime(2015, 1, 1, tzinfo=dt.timezone.utc)
