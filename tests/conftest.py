@@ -10,6 +10,8 @@
 * ``pcscd_not_running``: no pcscd at all during the test.
 
 Tests using any of them get the ``pcsc`` marker automatically.
+
+``softhsm`` (session, from ``tests/pkcs11/fixtures.py``): SoftHSM2 tokens provisioned like eID cards.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from eidlib.apdu.pcsc import wait_for_card
 from eidlib.emulator.security import PIN_TRIES
 from eidlib.emulator.vpcd import VpcdError
 from tests.pcsc_harness import PcscStack, machine_lock, pcscd_stopped, pcscd_without_readers
+from tests.pkcs11.fixtures import _softhsm_conf, softhsm
+
+__all__ = ["_softhsm_conf", "softhsm"]
 
 #: Non-empty while this session holds the machine-wide pcscd lock taken at collection.
 _session_lock: list[bool] = []

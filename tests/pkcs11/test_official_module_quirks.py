@@ -21,7 +21,7 @@ from eidlib.pkcs11 import Pkcs11Token
 from eidlib.signing import sign_file_cms
 from eidlib.token.errors import NotSupported, PinBlocked, PinCancelled, PinFormatError, PinRequired, WrongPin
 from eidlib.token.protocol import PinEntry
-from tests.pkcs11.conftest import CONSUMER
+from tests.pkcs11.fixtures import CONSUMER
 from tests.pkcs11.official_module import OfficialModule, OfficialModuleState, build_state
 from tests.support.pki import make_pki
 

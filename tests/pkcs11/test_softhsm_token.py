@@ -27,7 +27,7 @@ from eidlib.token.errors import (
     WrongPin,
 )
 from eidlib.token.protocol import PinEntry, Token
-from tests.pkcs11.conftest import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
+from tests.pkcs11.fixtures import CONSUMER, EC_TOKEN, NATIVE_ID_TOKEN, PLAIN_PIN, PLAIN_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 from tests.support.signatures import HASH_CLASSES, verify_signature
 

@@ -28,7 +28,7 @@ from eidlib.token.errors import (
 from eidlib.token.protocol import CardCertificates, KeyName, KeyRole, Padding, PinEntry, Token
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.cards import reset_card
-from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.fixtures import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import SoftHsm
 from tests.support.signatures import verify_signature

@@ -15,7 +15,7 @@ from eidlib.pkcs11 import Pkcs11Token, open_token
 from eidlib.signing import CmsError, sign_file_cms
 from eidlib.token.errors import NotSupported
 from eidlib.token.protocol import CardCertificates
-from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN
+from tests.pkcs11.fixtures import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.openssl import openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 

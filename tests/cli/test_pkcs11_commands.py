@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from eidlib.cli import main as cli
 from eidlib.opener import open_card
 from tests.cli.contract import checked
-from tests.pkcs11.conftest import CONSUMER, RSA_TOKEN
+from tests.pkcs11.fixtures import CONSUMER, RSA_TOKEN
 from tests.pkcs11.openssl import OPENSSL, openssl_verify
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 

@@ -1,4 +1,7 @@
-"""SoftHSM2 tokens provisioned like Belgian eID cards, once per test session."""
+"""SoftHSM2 tokens provisioned like Belgian eID cards, once per test session.
+
+``tests/conftest.py`` registers these fixtures, so the PKCS#11, CLI and signing tests share one set of tokens.
+"""
 
 from __future__ import annotations
 
