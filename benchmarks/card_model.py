@@ -6,14 +6,20 @@ per-APDU reader overhead and the on-card signature time are parameters.
 With the defaults, 1.7's ATR (TA1=13h) gives about 43 kbit/s and 1.8's (TA1=96h)
 250 kbit/s, the figures observed with real readers.
 
+:func:`parameters_from_recordings` fits the overhead and the signature time on recordings of real
+cards (``tests/fixtures/real/``, made with ``eid record``) when there are any.
+
 The module also computes the fewest APDUs the card protocol allows for a task
 (spec ``beid-card.md`` §3.2, §3.3, §9), so eidlib's counts can be compared with them.
 """
 
 from __future__ import annotations
 
+import json
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks.errors import BenchmarkError
 
@@ -176,3 +182,62 @@ def minimum_signature(payload_len: int, signature_len: int, *, verify: bool) -> 
     out.append((HEADER + payload_len, SW_LEN))
     out.append((GET_RESPONSE_CMD, signature_len + SW_LEN))
     return out
+
+
+# -- parameters from recordings of real cards ---------------------------------------------------
+
+#: Where contributed recordings of real cards live (``eid record``; docs/recordings.md).
+REAL_RECORDINGS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
+#: Readers whose "card" is software (vpcd): their timing says nothing about a chip.
+_SOFTWARE_READERS = ("Virtual PCD", "eidlib virtual")
+_PSO_INS = 0x2A
+
+
+@dataclass(frozen=True)
+class RecordedParameters:
+    """Model parameters fitted on recordings: the median per-APDU overhead, on-card signature times."""
+
+    reader_overhead_s: float
+    signature_s: dict[str, float]
+    recordings: int
+
+
+def _wire_seconds(atr: bytes, command_len: int, response_len: int) -> float:
+    return (command_len + response_len + 1) * ETU_PER_BYTE / bit_rate_from_atr(atr)
+
+
+def parameters_from_recordings(directory: Path = REAL_RECORDINGS) -> RecordedParameters | None:
+    """Fit the model on every timed recording of a real card in ``directory``; ``None`` without any.
+
+    The overhead is the median of (measured − wire time) over the exchanges that compute nothing;
+    a signature's time is the median of (PSO time − its overhead − wire time), per applet version.
+    Recordings made on software cards (vpcd, the in-process card) are left out.
+    """
+    overheads: list[float] = []
+    pso_times: dict[str, list[float]] = {}
+    used = 0
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        try:
+            recording = json.loads(path.read_text(encoding="utf-8"))
+            session = recording["session"]
+            if any(name in str(session.get("reader", "")) for name in _SOFTWARE_READERS):
+                continue
+            atr = bytes.fromhex(recording["atr"])
+            timed = [(bytes.fromhex(e["command"]), len(e["response"]) // 2, float(e["ms"]) / 1000)
+                     for e in recording["exchanges"] if "ms" in e]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BenchmarkError(f"{path.name}: not a recording ({exc})") from exc
+        if not timed:
+            continue
+        used += 1
+        for command, response_len, seconds in timed:
+            rest = seconds - _wire_seconds(atr, len(command), response_len)
+            if len(command) > 1 and command[1] == _PSO_INS:
+                pso_times.setdefault(str(session.get("applet", "")), []).append(rest)
+            else:
+                overheads.append(max(0.0, rest))
+    if not used or not overheads:
+        return None
+    overhead = statistics.median(overheads)
+    signature = {applet: max(0.0, statistics.median(values) - overhead) for applet, values in pso_times.items()}
+    return RecordedParameters(overhead, signature, used)

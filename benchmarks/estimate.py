@@ -16,6 +16,7 @@ from benchmarks.card_model import (
     FileRead,
     minimum_read_all,
     minimum_signature,
+    parameters_from_recordings,
 )
 from benchmarks.counting import Tally
 from benchmarks.entry import Entry
@@ -23,9 +24,14 @@ from benchmarks.workload import PSO_PAYLOAD, SIGNATURE_SIZE, Profile
 from eidlib.emulator import ATR
 
 
-def model_for(profile: Profile, reader_overhead_s: float = DEFAULT_READER_OVERHEAD_S) -> CardModel:
-    """The latency model of a real card of ``profile`` (its ATR, the default on-card signature time)."""
-    return CardModel(ATR[profile], reader_overhead_s=reader_overhead_s, signature_s=DEFAULT_SIGNATURE_S[profile])
+def model_for(profile: Profile, reader_overhead_s: float | None = None) -> CardModel:
+    """The latency model of a real card of ``profile``: its ATR, and the overhead and signature time
+    fitted on recordings of real cards when there are any (else the defaults)."""
+    recorded = parameters_from_recordings()
+    if reader_overhead_s is None:
+        reader_overhead_s = recorded.reader_overhead_s if recorded else DEFAULT_READER_OVERHEAD_S
+    signature_s = (recorded.signature_s if recorded else {}).get(profile, DEFAULT_SIGNATURE_S[profile])
+    return CardModel(ATR[profile], reader_overhead_s=reader_overhead_s, signature_s=signature_s)
 
 
 def estimated_real_card(

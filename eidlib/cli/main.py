@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eidlib.cli.auth_commands",
     "eidlib.cli.pkcs11_commands",
     "eidlib.cli.emulate",
+    "eidlib.cli.record",
 )
 
 
