@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eidlib.cli.watch",
     "eidlib.cli.certs",
     "eidlib.cli.auth_commands",
+    "eidlib.cli.login_command",
     "eidlib.cli.pkcs11_commands",
     "eidlib.cli.emulate",
     "eidlib.cli.record",

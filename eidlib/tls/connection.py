@@ -8,7 +8,7 @@ record layer uses ``cryptography``'s AEAD ciphers where tlslite-ng finds them.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from cryptography import x509
@@ -60,7 +60,8 @@ class TlsClient:
 
     ``signer`` is ``None`` for a client without a card (a server asking for a certificate then gets
     none). ``trust`` checks the server (``ServerTrust.system()`` by default). ``versions`` are the TLS
-    versions offered ("1.2", "1.3").
+    versions offered ("1.2", "1.3"). ``resolve`` maps host names to the addresses to connect to (like
+    curl's ``--resolve``); the name is still what the server certificate must match.
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class TlsClient:
         *,
         versions: Sequence[str] = ("1.2", "1.3"),
         timeout: float = DEFAULT_TIMEOUT,
+        resolve: Mapping[str, str] | None = None,
     ) -> None:
         unknown = [v for v in versions if v not in VERSIONS]
         if unknown or not versions:
@@ -78,6 +80,7 @@ class TlsClient:
         self._trust = trust if trust is not None else ServerTrust.system()
         self._versions = sorted(VERSIONS[v] for v in versions)
         self._timeout = timeout
+        self._resolve = dict(resolve or {})
         self._chain: tuple[X509CertChain, Any, x509.Certificate] | None = None
         #: One entry per completed handshake: (host, TLS version "1.2"/"1.3", whether the card signed).
         self.handshakes: list[tuple[str, str, bool]] = []
@@ -95,7 +98,7 @@ class TlsClient:
     def connect(self, host: str, port: int = 443) -> TLSConnection:
         """A connected, handshaken TLS connection to ``host:port`` (socket-like: ``sendall``, ``makefile``)."""
         try:
-            sock = socket.create_connection((host, port), timeout=self._timeout)
+            sock = socket.create_connection((self._resolve.get(host, host), port), timeout=self._timeout)
         except OSError as exc:
             raise TlsConnectionError(f"cannot connect to {host}:{port}: {exc}") from exc
         connection = _CheckedConnection(sock, self._trust, host)

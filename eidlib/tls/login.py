@@ -8,7 +8,7 @@ client certificate on a dedicated login host, as Belgium's federal login does; u
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,7 +30,8 @@ class EidSession(HttpSession):
     ``token`` is any eidlib Token (a card session, a PKCS#11 token); by default the first Belgian eID
     card on PC/SC, opened here and closed on exit. ``pin``: a ``bytearray`` (wiped), a callable
     returning one (asked only when a server requests the certificate), or ``None`` for a PIN pad or a
-    token with its own PIN dialog. ``ca_file``/``trust`` check the servers (default: the system CAs).
+    token with its own PIN dialog. ``ca_file``/``trust`` check the servers (default: the system CAs);
+    ``resolve`` maps host names to addresses.
     On exit the card is logged off (its verified PIN state ends) and an unused PIN is wiped.
     """
 
@@ -43,6 +44,7 @@ class EidSession(HttpSession):
         trust: ServerTrust | None = None,
         versions: Sequence[str] = ("1.2", "1.3"),
         timeout: float = DEFAULT_TIMEOUT,
+        resolve: Mapping[str, str] | None = None,
     ) -> None:
         if trust is None:
             trust = ServerTrust.from_pem_file(ca_file) if ca_file is not None else ServerTrust.system()
@@ -52,6 +54,7 @@ class EidSession(HttpSession):
         self._versions = tuple(versions)
         self._trust = trust
         self._timeout_value = timeout
+        self._resolve = dict(resolve or {})
         self.signer: TranscriptSigner | None = None
 
     def __enter__(self) -> EidSession:
@@ -60,8 +63,9 @@ class EidSession(HttpSession):
             self._stack.enter_context(exclusive(token))
             self.signer = TranscriptSigner(token, self._pin)
             self._stack.callback(self._finish)
-            super().__init__(TlsClient(self.signer, self._trust, versions=self._versions,
-                                       timeout=self._timeout_value), timeout=self._timeout_value)
+            client = TlsClient(self.signer, self._trust, versions=self._versions, timeout=self._timeout_value,
+                               resolve=self._resolve)
+            super().__init__(client, timeout=self._timeout_value)
         except BaseException:
             self._stack.close()
             raise
@@ -109,6 +113,7 @@ def login(
     trust: ServerTrust | None = None,
     versions: Sequence[str] = ("1.2", "1.3"),
     timeout: float = DEFAULT_TIMEOUT,
+    resolve: Mapping[str, str] | None = None,
 ) -> LoginResult:
     """Open ``url`` (the portal's eID login start), let the card answer the login host, return the user.
 
@@ -116,7 +121,8 @@ def login(
     The final response must be the portal's JSON ``{"user": {...}, "session": {...}}`` (asked for with
     ``Accept: application/json``); anything else raises :class:`LoginFailed`.
     """
-    with EidSession(token, pin=pin, ca_file=ca_file, trust=trust, versions=versions, timeout=timeout) as session:
+    with EidSession(token, pin=pin, ca_file=ca_file, trust=trust, versions=versions, timeout=timeout,
+                    resolve=resolve) as session:
         response = session.get(url, headers={"Accept": "application/json"})
         signed = [version for _, version, card in session.tls.handshakes if card]
     if not signed:

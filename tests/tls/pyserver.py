@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from tests.tls.serverpki import ServerFiles
+from examples.portal.serverpki import ServerFiles
 
 
 @dataclass

@@ -18,7 +18,7 @@ from eidlib.tls import ServerCertificateError, ServerTrust, TlsClient, TlsError,
 from eidlib.tls.errors import NoCommonSignatureScheme
 from eidlib.tls.keys import split_digest_info
 from tests.tls.pyserver import TlsTestServer
-from tests.tls.serverpki import ServerFiles, make_server_pki
+from examples.portal.serverpki import ServerFiles, make_server_pki
 
 VERSIONS = {"1.2": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2),
             "1.3": (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3)}

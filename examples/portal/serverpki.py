@@ -1,4 +1,4 @@
-"""Server-side test PKI for the TLS tests: a CA and server certificates for loopback host names."""
+"""A throwaway server CA and server certificate for the portal demo and tests (loopback host names)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,58 @@
+"""``eid login URL``: the eID step of a CSAM-style login (TLS client certificate) and who is logged in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from eidlib.cli.auth_commands import _read_pin, _uses_pinpad
+from eidlib.cli.source import open_source
+from eidlib.tls import TlsError, login
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``login`` command."""
+    parser = subparsers.add_parser(
+        "login",
+        help="log in to a site's eID login host with a TLS client certificate",
+        description="Open URL (the site's eID login start) and follow its redirects; the card signs the TLS "
+        "handshake of the login host that asks for a client certificate (PIN asked once, when it asks). "
+        "Prints who the site says is logged in.",
+    )
+    parser.add_argument("url", help="https:// URL where the site's eID login starts")
+    parser.add_argument("--ca-file", help="PEM file of the CAs the servers' certificates chain to "
+                        "(default: the system CAs)")
+    parser.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDRESS",
+                        help="connect to ADDRESS for HOST (repeatable), like curl --resolve")
+    parser.add_argument("--tls", action="append", choices=("1.2", "1.3"), metavar="VERSION",
+                        help="TLS version to offer: 1.2 or 1.3 (repeatable; default both)")
+    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    parser.set_defaults(func=run)
+
+
+def _resolve(entries: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for entry in entries:
+        host, sep, address = entry.rpartition(":")
+        if not sep or not host or not address:
+            raise TlsError(f"--resolve wants HOST:ADDRESS, not {entry!r}")
+        mapping[host] = address
+    return mapping
+
+
+def run(args: argparse.Namespace) -> int:
+    """Log in and print the user (text or ``--json``)."""
+    resolve = _resolve(args.resolve)
+    with open_source(args) as token:
+        pinpad = _uses_pinpad(args, token)
+        result = login(args.url, token=token, pin=None if pinpad else (lambda: _read_pin(args)),
+                       ca_file=args.ca_file, versions=args.tls or ("1.2", "1.3"), resolve=resolve)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        return 0
+    user = result.user
+    name = " ".join(part for part in (user.get("given_names"), user.get("surname")) if part)
+    print(f"Logged in as {name or user.get('common_name', '?')} (national number {user.get('national_number', '?')})")
+    print(f"  level {user.get('level')} ({user.get('auth_method')}), TLS {result.tls_version}, at {result.response.url}")
+    return 0
