@@ -54,5 +54,6 @@ def run(args: argparse.Namespace) -> int:
     user = result.user
     name = " ".join(part for part in (user.get("given_names"), user.get("surname")) if part)
     print(f"Logged in as {name or user.get('common_name', '?')} (national number {user.get('national_number', '?')})")
-    print(f"  level {user.get('level')} ({user.get('auth_method')}), TLS {result.tls_version}, at {result.response.url}")
+    print(f"  level {user.get('level')} ({user.get('auth_method')}), TLS {result.tls_version},"
+          f" at {result.response.url}")
     return 0

@@ -21,8 +21,8 @@ from examples.portal.serverpki import LOGIN_HOST, PORTAL_HOST, make_server_pki
 from examples.portal.tlsstack import (
     BELGIAN_CA_NAMES,
     Nginx,
-    belgian_roots_pem,
     ServedApp,
+    belgian_roots_pem,
     dev_tls_context,
     free_port,
     render_nginx_conf,
@@ -107,7 +107,8 @@ def build_demo(
             served.append(serve(login_app, unix_socket=login_socket))
             conf = render_nginx_conf(
                 prefix, portal_port=portal_port, login_port=login_port, server_cert=files.cert,
-                server_key=files.key, ca_names=ca_names, roots=roots_file, portal_socket=portal_socket, login_socket=login_socket,
+                server_key=files.key, ca_names=ca_names, roots=roots_file, portal_socket=portal_socket,
+                login_socket=login_socket,
                 login_protocols=login_protocols, global_directives="user root;" if _is_root() else "",
             )
             nginx = Nginx(prefix, conf)

@@ -17,8 +17,8 @@ from eidlib.card.errors import WrongPin
 from eidlib.tls import ServerCertificateError, ServerTrust, TlsClient, TlsError, TranscriptSigner
 from eidlib.tls.errors import NoCommonSignatureScheme
 from eidlib.tls.keys import split_digest_info
-from tests.tls.pyserver import TlsTestServer
 from examples.portal.serverpki import ServerFiles, make_server_pki
+from tests.tls.pyserver import TlsTestServer
 
 VERSIONS = {"1.2": (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2),
             "1.3": (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3)}
