@@ -1,0 +1,72 @@
+"""The nginx portal stack for the TLS tests: both virtual cards' PKIs, real OCSP responders and CRLs."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+import eidlib
+from eidlib.tls import HttpSession, ServerTrust, TlsClient
+from examples.portal.serverpki import LOGIN_HOST, PORTAL_HOST
+from examples.portal.tlsdemo import Demo, build_demo
+from tests.auth.revocation import revocation_services
+
+RESOLVE = {PORTAL_HOST: "127.0.0.1", LOGIN_HOST: "127.0.0.1"}
+
+
+def card_leaf(profile: str) -> x509.Certificate:
+    with eidlib.open_card(virtual="1.7" if profile == "1.7" else "1.8") as card:
+        der = card.read_certificates().authentication
+    assert der
+    return x509.load_der_x509_certificate(der)
+
+
+class _ByIssuer:
+    """One revocation checker per test PKI, chosen by the issuer (the validator takes one callable)."""
+
+    def __init__(self, checkers: dict[x509.Name, Any]) -> None:
+        self._checkers = checkers
+
+    def __call__(self, cert: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> object:
+        checker = self._checkers.get(issuer.subject)
+        if checker is None:
+            raise eidlib.EidError(f"no revocation service for {issuer.subject.rfc4514_string()}")
+        return checker(cert, issuer, now=now)
+
+
+@contextlib.contextmanager
+def portal_stack(prefix: Path, *, login_protocols: str = "TLSv1.2 TLSv1.3") -> Iterator[Demo]:
+    """nginx + portal + login host; OCSP (OpenSSL's responder) and CRLs for both virtual PKIs."""
+    with contextlib.ExitStack() as stack:
+        ocsp: dict[x509.Name, Any] = {}
+        crl: dict[x509.Name, Any] = {}
+        for profile in ("1.7", "1.8"):
+            leaf = card_leaf(profile)
+            services = stack.enter_context(revocation_services(profile, leaf))
+            ocsp[leaf.issuer] = services.ocsp
+            crl[x509.load_der_x509_certificate(_ca_der(profile)).issuer] = services.crl
+        demo = stack.enter_context(build_demo(prefix, login_protocols=login_protocols, check_revocation=True,
+                                              ocsp=_ByIssuer(ocsp), crl=_ByIssuer(crl)))
+        yield demo
+
+
+def _ca_der(profile: str) -> bytes:
+    with eidlib.open_card(virtual="1.7" if profile == "1.7" else "1.8") as card:
+        der = card.read_certificates().ca
+    assert der
+    return der
+
+
+def anonymous_session(demo: Demo) -> HttpSession:
+    """An HTTP session over eidlib's TLS without any card."""
+    return HttpSession(TlsClient(None, ServerTrust.from_pem_file(demo.server_ca), resolve=RESOLVE))
+
+
+def pem(der: bytes) -> str:
+    return ssl.DER_cert_to_PEM_cert(der)
