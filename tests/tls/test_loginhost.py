@@ -121,11 +121,13 @@ def _openssl_session(demo: Demo, tmp_path: Path, version: str, *reuse: str) -> s
 
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
 def test_login_host_never_resumes_a_tls_session(demo: Demo, tmp_path: Path, version: str) -> None:
+    import re
+
     saved = tmp_path / "tls-session.pem"
     first = _openssl_session(demo, tmp_path, version, "-sess_out", str(saved))
     assert f"New, TLSv{version}" in first
     # nothing to resume with: no session id (TLS 1.2), no ticket (1.2 and 1.3), so OpenSSL saves no session
-    assert "Session-ID: \n" in first or "Session-ID: \r\n" in first or "Session-ID:\n" in first
+    assert re.search(r"Session-ID: *[0-9A-F]+", first) is None
     assert "New Session Ticket" not in first and "session ticket:" not in first.lower()
     assert not saved.exists()
 
