@@ -70,3 +70,32 @@ def anonymous_session(demo: Demo) -> HttpSession:
 
 def pem(der: bytes) -> str:
     return ssl.DER_cert_to_PEM_cert(der)
+
+
+def curl_login(demo: Demo, workdir: Path, *client: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``curl -L`` from the portal's eID start through the login host, cookies kept; (final status, body)."""
+    import subprocess
+
+    jar = workdir / "cookies.txt"
+    command = [
+        "curl", "-sS", "-L", "--max-redirs", "5", "--max-time", "60", "-c", str(jar), "-b", str(jar),
+        "--cacert", str(demo.server_ca),
+        "--resolve", f"{PORTAL_HOST}:{demo.portal_port}:127.0.0.1",
+        "--resolve", f"{LOGIN_HOST}:{demo.login_port}:127.0.0.1",
+        "-H", "Accept: application/json", "-w", "\n%{http_code}", *client, demo.start_url,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    body, _, status = done.stdout.rpartition("\n")
+    return int(status), body
+
+
+def write_key_pair(workdir: Path, name: str, cert: x509.Certificate, key: Any) -> tuple[Path, Path]:
+    """PEM files of a software certificate and key, for curl ``--cert``/``--key``."""
+    from cryptography.hazmat.primitives import serialization
+
+    cert_path, key_path = workdir / f"{name}.pem", workdir / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path

@@ -174,3 +174,65 @@ def test_header_from_a_non_proxy_peer_is_ignored_and_logged(demo: Demo, caplog: 
         direct.stop()
     assert "client-certificate header from untrusted peer '127.0.0.1' ignored" in caplog.text
     assert "NoAuthenticationCertificate" in caplog.text
+
+
+def _refused_by_curl(demo: Demo, tmp_path: Path, cert: Any, key: Any) -> str:
+    """Log in with curl and a software key; return who refused: "nginx" (its own chain check) or "eidlib"."""
+    from tests.tls.stack import curl_login, write_key_pair
+
+    cert_path, key_path = write_key_pair(tmp_path, "client", cert, key)
+    status, body = curl_login(demo, tmp_path, "--cert", str(cert_path), "--key", str(key_path))
+    assert "user" not in body
+    # optional_no_ca still lets OpenSSL refuse what it can judge (expired, wrong purpose): nginx answers 400
+    if status == 400 and "SSL certificate error" in body:
+        return "nginx"
+    assert status == 401, body
+    return "eidlib"
+
+
+def test_signature_certificate_gets_no_session(demo: Demo, tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    from eidlib.emulator.persona import Persona
+    from eidlib.emulator.pki import TestPki
+
+    issued = TestPki.load(profile="1.8").issue_card_certificates(Persona.default())
+    # OpenSSL already refuses it for TLS client use (no digitalSignature): nginx answers 400 ...
+    assert _refused_by_curl(demo, tmp_path, issued.sign_cert, issued.sign_key) == "nginx"
+    # ... and should a proxy forward it anyway, eidlib refuses the non-repudiation certificate itself.
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.tls.stack import pem
+
+    state = demo.handoff.start("some-session", "en")
+    header = urllib.parse.quote(pem(issued.sign_cert.public_bytes(serialization.Encoding.DER)), safe="")
+    with caplog.at_level("WARNING", logger="examples.portal.audit"):
+        answer = demo.login_app.test_client().get(f"/eid?state={state}", headers={"X-SSL-Client-Cert": header},
+                                                  environ_base={"REMOTE_ADDR": "<local>"})
+    assert answer.status_code == 401
+    assert "WrongPurpose" in caplog.text
+
+
+def test_foreign_expired_and_unknown_certificates_get_no_session(demo: Demo, tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from eidlib.emulator.pki import TestPki
+    from tests.auth.pki import Ca, default_pki, issue_leaf
+
+    _, foreign_ca = default_pki()
+    key = ec.generate_private_key(ec.SECP384R1())
+    pki = TestPki.load(profile="1.8")
+    virtual_ca = Ca(pki.citizen_ca.certificate, pki.citizen_ca.private_key)
+    now = dt.datetime.now(dt.timezone.utc)
+    with caplog.at_level("WARNING", logger="examples.portal.audit"):
+        assert _refused_by_curl(demo, tmp_path, issue_leaf(foreign_ca, key), key) == "eidlib"
+        assert "CertificateNotTrusted" in caplog.text
+        expired = issue_leaf(virtual_ca, key, not_before=now - dt.timedelta(days=30),
+                             not_after=now - dt.timedelta(days=1))
+        assert _refused_by_curl(demo, tmp_path, expired, key) == "nginx"
+        # valid and from the right CA, but the OCSP responder has never heard of it: fail closed
+        fresh = issue_leaf(virtual_ca, key, not_before=now - dt.timedelta(days=1))
+        assert _refused_by_curl(demo, tmp_path, fresh, key) == "eidlib"
+        assert "CertificateRevoked" in caplog.text
