@@ -152,8 +152,10 @@ def _credentials(signer: TranscriptSigner) -> tuple[X509CertChain, Any, x509.Cer
     """The client chain (authentication certificate + its CA) and the card-backed key object."""
     try:
         certificates: CardCertificates = signer.token.read_certificates()
-    except SecurityStatusNotSatisfied as exc:
-        raise TlsError("the token shows its certificates only after login; log in to it first") from exc
+    except SecurityStatusNotSatisfied:
+        # OpenSC shows applet 1.7 certificates only after C_Login: the login's one PIN entry comes first.
+        signer.unlock()
+        certificates = signer.token.read_certificates()
     if not certificates.authentication:
         raise TlsError("the card has no authentication certificate")
     try:

@@ -55,13 +55,17 @@ class TranscriptSigner:
         if self.signatures >= self._max:
             raise TlsError("this login has already signed its handshake; start a new login")
         self.signatures += 1
-        if not self._pin_used:
-            self._pin_used = True
-            self._verify_once()
+        self.unlock()
         return self._token.sign(
             bytes(digest), key="authentication", hash=hash_name,  # type: ignore[arg-type]
             prehashed=True, padding=padding,  # type: ignore[arg-type]
         )
+
+    def unlock(self) -> None:
+        """Verify the PIN now unless this login already did (some PKCS#11 tokens show no certificate before)."""
+        if not self._pin_used:
+            self._pin_used = True
+            self._verify_once()
 
     def _verify_once(self) -> None:
         pin = self._pin() if callable(self._pin) else self._pin
