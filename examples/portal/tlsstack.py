@@ -212,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - intera
     parser.add_argument("--dev", action="store_true", help="no nginx: the login host speaks TLS itself")
     parser.add_argument("--tls13", action="store_true", help="let the login host offer TLS 1.3 too")
     args = parser.parse_args(argv)
+    # SIGTERM must unwind the with-block below, so nginx and the app servers are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with build_demo(args.prefix, dev=args.dev, login_protocols="TLSv1.2 TLSv1.3" if args.tls13 else "TLSv1.2") as demo:
         print(f"portal:     {demo.portal_url}\nlogin host: {demo.login_url}\nserver CA:  {demo.server_ca}")
         print(f"try: eid --virtual 1.8 login --ca-file {demo.server_ca} --resolve portal.test:127.0.0.1 "

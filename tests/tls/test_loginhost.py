@@ -236,3 +236,14 @@ def test_foreign_expired_and_unknown_certificates_get_no_session(demo: Demo, tmp
         fresh = issue_leaf(virtual_ca, key, not_before=now - dt.timedelta(days=1))
         assert _refused_by_curl(demo, tmp_path, fresh, key) == "eidlib"
         assert "CertificateRevoked" in caplog.text
+
+
+@pytest.mark.parametrize(("profile", "version"), [("1.7", "1.3"), ("1.8", "1.2")])
+def test_dev_mode_without_nginx(tmp_path: Path, profile: str, version: str) -> None:
+    from examples.portal.tlsdemo import build_demo
+
+    with build_demo(tmp_path, dev=True) as dev, eidlib.open_card(virtual="1.7" if profile == "1.7" else "1.8") as card:
+        result = login(dev.start_url, token=card, pin=bytearray(b"1234"), ca_file=dev.server_ca,
+                       versions=[version], resolve=RESOLVE)
+        assert dev.nginx is None
+    assert result.user["level"] == 500 and result.tls_version == version
