@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from eidlib.cli.auth_commands import _read_pin, _uses_pinpad
-from eidlib.cli.source import open_source
+from eidlib.cli.card_commands import json_option
+from eidlib.cli.output import print_json, wants_json
+from eidlib.cli.pin_entry import add_pin_options, obtain_pin
+from eidlib.cli.source import add_wait_option, open_source
 from eidlib.tls import TlsError, login
+from eidlib.token.pin import pin_bytes
 
 
 def register(subparsers: Any) -> None:
@@ -17,8 +19,8 @@ def register(subparsers: Any) -> None:
         "login",
         help="log in to a site's eID login host with a TLS client certificate",
         description="Open URL (the site's eID login start) and follow its redirects; the card signs the TLS "
-        "handshake of the login host that asks for a client certificate (PIN asked once, when it asks). "
-        "Prints who the site says is logged in.",
+        "handshake of the login host that asks for a client certificate (the PIN is asked once, when it "
+        "asks). Prints who the site says is logged in.",
     )
     parser.add_argument("url", help="https:// URL where the site's eID login starts")
     parser.add_argument("--ca-file", help="PEM file of the CAs the servers' certificates chain to "
@@ -27,7 +29,9 @@ def register(subparsers: Any) -> None:
                         help="connect to ADDRESS for HOST (repeatable), like curl --resolve")
     parser.add_argument("--tls", action="append", choices=("1.2", "1.3"), metavar="VERSION",
                         help="TLS version to offer: 1.2 or 1.3 (repeatable; default both)")
-    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of stdin")
+    add_pin_options(parser)
+    json_option(parser)
+    add_wait_option(parser, default=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -45,15 +49,20 @@ def run(args: argparse.Namespace) -> int:
     """Log in and print the user (text or ``--json``)."""
     resolve = _resolve(args.resolve)
     with open_source(args) as token:
-        pinpad = _uses_pinpad(args, token)
-        result = login(args.url, token=token, pin=None if pinpad else (lambda: _read_pin(args)),
-                       ca_file=args.ca_file, versions=args.tls or ("1.2", "1.3"), resolve=resolve)
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+
+        def ask_pin() -> bytearray | None:
+            # Called only when the login host requests the certificate; None: a PIN pad asks.
+            text = obtain_pin(args, token, "authentication")
+            return None if text is None else pin_bytes(text)
+
+        result = login(args.url, token=token, pin=ask_pin, ca_file=args.ca_file,
+                       versions=args.tls or ("1.2", "1.3"), resolve=resolve)
+    if wants_json(args):
+        print_json("login", result.to_dict())
         return 0
     user = result.user
     name = " ".join(part for part in (user.get("given_names"), user.get("surname")) if part)
-    print(f"Logged in as {name or user.get('common_name', '?')} (national number {user.get('national_number', '?')})")
+    print(f"Logged in as {name or user.get('common_name')} (national number {user.get('national_number')})")
     print(f"  level {user.get('level')} ({user.get('auth_method')}), TLS {result.tls_version},"
           f" at {result.response.url}")
     return 0

@@ -12,7 +12,7 @@ RSA-PSS on 1.7)::
 Server — the certificate the TLS layer (or nginx, in a header) received, validated like a Web eID
 token's (same anchors, purpose, OCSP/CRL policy) into an :class:`~eidlib.auth.AuthenticatedUser`::
 
-    verifier = ClientCertificateVerifier(AuthTokenValidator(origin, TrustStore.belgium()),
+    verifier = ClientCertificateVerifier(ValidationPolicy(trust=TrustStore.belgium()),  # OCSP + CRL
                                          proxy=ProxyTrust(unix_socket=True))
     user = verifier.verify_request(wsgi_environ)
 

@@ -20,9 +20,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from eidlib.auth.errors import NoAuthenticationCertificate
-from eidlib.auth.validator import AuthTokenValidator
-from eidlib.tls.adapter import AuthenticatedUser, CertificateValidator
+from eidlib.tls.adapter import (
+    AuthenticatedUser,
+    AuthTokenValidator,
+    CertificateValidator,
+    NoAuthenticationCertificate,
+    ValidationPolicy,
+)
 from eidlib.tls.errors import ClientCertificateHeaderError
 
 _log = logging.getLogger(__name__)
@@ -65,7 +69,10 @@ def parse_escaped_certificate(value: str) -> bytes:
     """DER of nginx's ``$ssl_client_escaped_cert`` (URL-encoded PEM of one certificate)."""
     if len(value) > MAX_HEADER_LENGTH:
         raise ClientCertificateHeaderError("the client-certificate header is too long")
-    pem = urllib.parse.unquote(value, errors="strict").strip().encode("ascii", "replace")
+    try:
+        pem = urllib.parse.unquote(value, errors="strict").strip().encode("ascii")
+    except UnicodeError as exc:  # percent-escapes that are not UTF-8, or non-ASCII text: not a PEM
+        raise ClientCertificateHeaderError("the client-certificate header is not ASCII PEM") from exc
     if pem.count(b"-----BEGIN CERTIFICATE-----") != 1 or not pem.endswith(b"-----END CERTIFICATE-----"):
         raise ClientCertificateHeaderError("the client-certificate header is not one PEM certificate")
     try:
@@ -75,23 +82,24 @@ def parse_escaped_certificate(value: str) -> bytes:
 
 
 class ClientCertificateVerifier:
-    """Validates TLS client certificates with a Web eID validator's policy (one validation core).
+    """Validates TLS client certificates with the Web eID validator's core and policy.
 
-    ``validator`` carries the anchors, policies, clock and OCSP/CRL checkers (fail closed) exactly as
-    for tokens. ``proxy`` says which peer may send the certificate header ``header`` (a WSGI environ
-    key); without it headers are never believed. ``intermediates`` (DER) help build the path when the
+    ``policy`` (a :class:`~eidlib.auth.ValidationPolicy`, or a token validator whose policy is used)
+    carries the anchors, policies, clock and revocation checker (fail closed) exactly as for tokens.
+    ``proxy`` says which peer may send the certificate header ``header`` (a WSGI environ key); without
+    it headers are never believed. ``intermediates`` (DER) help build the path when the
     client sent only its leaf (nginx forwards the leaf alone).
     """
 
     def __init__(
         self,
-        validator: AuthTokenValidator,
+        policy: ValidationPolicy | AuthTokenValidator,
         *,
         proxy: ProxyTrust | None = None,
         header: str = DEFAULT_HEADER,
         intermediates: Sequence[bytes] = (),
     ) -> None:
-        self._core = CertificateValidator(validator)
+        self._core = CertificateValidator(policy)
         self._proxy = proxy
         self._header = header
         self._intermediates = tuple(intermediates)

@@ -13,15 +13,11 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from tlslite.constants import AlertDescription
-from tlslite.errors import TLSError as _TlsliteError
-from tlslite.handshakesettings import HandshakeSettings
-from tlslite.tlsconnection import TLSConnection
-from tlslite.x509 import X509
-from tlslite.x509certchain import X509CertChain
 
 from eidlib.errors import EidError
 from eidlib.tls.adapter import CardCertificates, SecurityStatusNotSatisfied
+from eidlib.tls.backend import X509, AlertDescription, HandshakeSettings, TLSConnection, X509CertChain
+from eidlib.tls.backend import TLSError as _TlsliteError
 from eidlib.tls.errors import ServerCertificateError, TlsConnectionError, TlsError, TlsHandshakeError
 from eidlib.tls.keys import CURVE_HASHES, CardEcdsaKey, CardRsaKey
 from eidlib.tls.servertrust import ServerTrust

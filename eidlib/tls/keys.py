@@ -14,10 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from tlslite.utils.python_ecdsakey import Python_ECDSAKey
-from tlslite.utils.python_rsakey import Python_RSAKey
 
 from eidlib.tls.adapter import DIGEST_INFO_PREFIXES
+from eidlib.tls.backend import Python_ECDSAKey, Python_RSAKey
 from eidlib.tls.errors import NoCommonSignatureScheme
 from eidlib.tls.signer import DIGEST_SIZES, TranscriptSigner
 

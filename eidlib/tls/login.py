@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography import x509
 
-from eidlib.tls.adapter import Token, exclusive, open_default_card
+from eidlib.tls.adapter import Token, open_default_card
 from eidlib.tls.connection import DEFAULT_TIMEOUT, TlsClient
 from eidlib.tls.errors import HttpError, LoginFailed
 from eidlib.tls.http import HttpSession, Response
@@ -60,7 +60,7 @@ class EidSession(HttpSession):
     def __enter__(self) -> EidSession:
         try:
             token = self._token if self._token is not None else self._stack.enter_context(open_default_card())
-            self._stack.enter_context(exclusive(token))
+            self._stack.enter_context(token.transaction())
             self.signer = TranscriptSigner(token, self._pin)
             self._stack.callback(self._finish)
             client = TlsClient(self.signer, self._trust, versions=self._versions, timeout=self._timeout_value,

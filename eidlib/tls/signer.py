@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 
 from eidlib.errors import EidError
-from eidlib.tls.adapter import PinBlocked, PinFormatError, PinRequired, Token, wipe
+from eidlib.tls.adapter import PinBlocked, PinRequired, Token, check_pin, wipe
 from eidlib.tls.errors import TlsError
 
 _log = logging.getLogger(__name__)
@@ -73,11 +73,10 @@ class TranscriptSigner:
         if pin is None:
             return
         try:
-            if not 4 <= len(pin) <= 12 or not all(0x30 <= b <= 0x39 for b in pin):
-                raise PinFormatError("PIN must be 4 to 12 digits")
+            check_pin(pin)
             if self._token.pin_tries_left() == 0:
                 raise PinBlocked("PIN blocked: have it unblocked at the municipality")
-            self._token.verify_pin(pin.decode("ascii"))
+            self._token.verify_pin(pin)
         finally:
             wipe(pin)
 

@@ -32,8 +32,9 @@ from flask import Blueprint, Flask, Response, jsonify, redirect, request
 
 from eidlib.auth import AuthError
 from eidlib.tls import ClientCertificateVerifier, TlsError
+from examples.portal.app import COOKIE, PortalContext
 from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from examples.portal.sessions import SessionManager, new_session_id
+from examples.portal.sessions import new_session_id
 
 audit = logging.getLogger("examples.portal.audit")
 
@@ -144,39 +145,43 @@ class EidTlsLogin:
     handoff: Handoff
     login_url: str
 
-    def blueprint(self, *, cookie: str, sessions: SessionManager, set_cookie: Callable[[Response, str], None],
-                  session_json: Callable[[Any], dict[str, Any]]) -> Blueprint:
-        """The portal's two routes (start, return), using the portal's own session manager and cookie."""
+    def blueprint(self, portal: PortalContext) -> Blueprint:
+        """The portal's two routes (start, return) on the portal's own sessions and cookie.
+
+        Register it with ``app.register_blueprint(link.blueprint(app.extensions["eidportal"]))`` and
+        give ``create_app(login_host_url=PORTAL/auth/eid-tls/start)`` so the eID step links to it.
+        """
         routes = Blueprint("eid_tls", __name__)
 
         @routes.get("/auth/eid-tls/start")
         def start() -> Any:
-            session_id = request.cookies.get(cookie) or new_session_id()
+            session_id = request.cookies.get(COOKIE) or new_session_id()
             if len(session_id) > MAX_PARAM:
                 session_id = new_session_id()
             lang = request.args.get("lang", DEFAULT_LANGUAGE)
             state = self.handoff.start(session_id, lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
             response = redirect(f"{self.login_url}?{urllib.parse.urlencode({'state': state})}", code=303)
-            set_cookie(response, session_id)
+            portal.set_cookie(response, session_id)
             return response
 
         @routes.get("/auth/eid-tls/return")
         def finish() -> Any:
             code = _param("code")
-            session_id = request.cookies.get(cookie)
+            session_id = request.cookies.get(COOKIE)
             redeemed = self.handoff.redeem(code, session_id) if code is not None else None
             if redeemed is None:
                 audit.warning("eID TLS login refused: one-time code unknown, used or from another session")
                 return jsonify(error="authentication_failed"), 403
             user, lang = redeemed
-            sessions.destroy(session_id)
-            record = sessions.create(user, auth_method=user.get("auth_method", "eid"),
-                                     level=int(user.get("level", 500)), lang=lang)
+            portal.sessions.destroy(session_id)
+            record = portal.sessions.create(user, auth_method=str(user.get("auth_method", "eid")),
+                                            level=int(user.get("level", 500)), lang=lang)
             if request.accept_mimetypes.best == "application/json":
-                response = jsonify(user=record.user, session=session_json(record))
+                response = jsonify(user=record.user, session=portal.session_json(record),
+                                   csrfToken=portal.csrf_token(record.session_id))
             else:
                 response = redirect(f"/{lang}/home", code=303)
-            set_cookie(response, record.session_id)
+            portal.set_cookie(response, record.session_id)
             return response
 
         return routes

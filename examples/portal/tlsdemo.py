@@ -7,12 +7,12 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
 
-from eidlib.auth import AuthTokenValidator
+from eidlib.auth import AuthTokenValidator, ValidationPolicy
+from eidlib.auth.validator import Revocation
 from eidlib.emulator.pki import TestPki
 from eidlib.tls import ClientCertificateVerifier, ProxyTrust
 from examples.portal.app import create_app
@@ -60,11 +60,10 @@ def build_demo(
     *,
     dev: bool = False,
     login_protocols: str = "TLSv1.2",
-    check_revocation: bool = False,
-    ocsp: Any = None,
-    crl: Any = None,
+    revocation: Revocation | None = None,
 ) -> Iterator[Demo]:
-    """Start everything under ``prefix``; stop it on exit. Trust: the virtual cards' test PKIs."""
+    """Start everything under ``prefix``; stop it on exit. Trust: the virtual cards' test PKIs;
+    ``revocation`` (e.g. a :class:`~eidlib.x509.RevocationChecker` for loopback responders), none by default."""
     prefix = prefix.resolve()
     prefix.mkdir(parents=True, exist_ok=True)
     pkis = [TestPki.load(profile="1.7"), TestPki.load(profile="1.8")]
@@ -74,19 +73,16 @@ def build_demo(
     portal_port, login_port = free_port(), free_port()
     portal_url, login_url = f"https://{PORTAL_HOST}:{portal_port}", f"https://{LOGIN_HOST}:{login_port}"
 
-    options: dict[str, Any] = {"check_revocation": check_revocation}
-    if ocsp is not None:
-        options["ocsp"] = ocsp
-    if crl is not None:
-        options["crl"] = crl
     verifier = ClientCertificateVerifier(
-        AuthTokenValidator(login_url, roots, **options),
+        ValidationPolicy.create(roots, revocation=revocation),
         proxy=ProxyTrust(unix_socket=True), intermediates=cas,
     )
     handoff = Handoff()
     login_app = create_login_host(verifier, handoff, portal_url)
     portal_app = create_app(validator=AuthTokenValidator(portal_url, roots, check_revocation=False),
-                            eid_tls=EidTlsLogin(handoff, f"{login_url}/eid"))
+                            login_host_url=f"{portal_url}/auth/eid-tls/start")
+    portal_app.register_blueprint(EidTlsLogin(handoff, f"{login_url}/eid").blueprint(
+        portal_app.extensions["eidportal"]))
     served: list[ServedApp] = []
     nginx: Nginx | None = None
     try:

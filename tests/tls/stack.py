@@ -13,6 +13,8 @@ from cryptography import x509
 
 import eidlib
 from eidlib.tls import HttpSession, ServerTrust, TlsClient
+from eidlib.x509 import parse_certificate
+from eidlib.x509.errors import RevocationError
 from examples.portal.serverpki import LOGIN_HOST, PORTAL_HOST
 from examples.portal.tlsdemo import Demo, build_demo
 from tests.auth.revocation import revocation_services
@@ -28,31 +30,29 @@ def card_leaf(profile: str) -> x509.Certificate:
 
 
 class _ByIssuer:
-    """One revocation checker per test PKI, chosen by the issuer (the validator takes one callable)."""
+    """One RevocationChecker per test PKI, chosen by the leaf's issuer (a policy takes one checker)."""
 
-    def __init__(self, checkers: dict[x509.Name, Any]) -> None:
+    def __init__(self, checkers: dict[str, Any]) -> None:
         self._checkers = checkers
 
-    def __call__(self, cert: x509.Certificate, issuer: x509.Certificate, *, now: dt.datetime) -> object:
-        checker = self._checkers.get(issuer.subject)
+    def check_chain(self, chain: Any, *, now: dt.datetime | None = None) -> object:
+        checker = self._checkers.get(chain.issuer.subject)
         if checker is None:
-            raise eidlib.EidError(f"no revocation service for {issuer.subject.rfc4514_string()}")
-        return checker(cert, issuer, now=now)
+            raise RevocationError(f"no revocation service for {chain.issuer.subject}")
+        return checker.check_chain(chain, now=now)
 
 
 @contextlib.contextmanager
 def portal_stack(prefix: Path, *, login_protocols: str = "TLSv1.2 TLSv1.3") -> Iterator[Demo]:
     """nginx + portal + login host; OCSP (OpenSSL's responder) and CRLs for both virtual PKIs."""
     with contextlib.ExitStack() as stack:
-        ocsp: dict[x509.Name, Any] = {}
-        crl: dict[x509.Name, Any] = {}
+        checkers: dict[str, Any] = {}
         for profile in ("1.7", "1.8"):
             leaf = card_leaf(profile)
             services = stack.enter_context(revocation_services(profile, leaf))
-            ocsp[leaf.issuer] = services.ocsp
-            crl[x509.load_der_x509_certificate(_ca_der(profile)).issuer] = services.crl
-        demo = stack.enter_context(build_demo(prefix, login_protocols=login_protocols, check_revocation=True,
-                                              ocsp=_ByIssuer(ocsp), crl=_ByIssuer(crl)))
+            checkers[parse_certificate(_ca_der(profile)).subject] = services.checker
+        demo = stack.enter_context(build_demo(prefix, login_protocols=login_protocols,
+                                              revocation=_ByIssuer(checkers)))
         yield demo
 
 

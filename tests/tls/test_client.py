@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import eidlib
-from eidlib.belpic.digestinfo import DIGEST_INFO_PREFIXES
-from eidlib.card.errors import WrongPin
 from eidlib.tls import ServerCertificateError, ServerTrust, TlsClient, TlsError, TranscriptSigner
+from eidlib.tls.adapter import DIGEST_INFO_PREFIXES
 from eidlib.tls.errors import NoCommonSignatureScheme
 from eidlib.tls.keys import split_digest_info
+from eidlib.token.errors import WrongPin
 from examples.portal.serverpki import ServerFiles, make_server_pki
 from tests.tls.pyserver import TlsTestServer
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -17,19 +17,18 @@ from hypothesis import strategies as st
 
 import eidlib
 from eidlib.auth import (
-    AuthTokenValidator,
     CertificateExpired,
     CertificateNotTrusted,
     CertificateRevoked,
     NoAuthenticationCertificate,
     RevocationCheckFailed,
+    ValidationPolicy,
     WrongPurpose,
 )
 from eidlib.tls import ClientCertificateHeaderError, ClientCertificateVerifier, ProxyTrust, parse_escaped_certificate
 from eidlib.tls.clientcert import PEER_CERTIFICATE_KEY
-from eidlib.x509 import ocsp as x509_ocsp
 from tests.auth.pki import issue_leaf, make_ca, make_root
-from tests.auth.revocation import revocation_services
+from tests.auth.revocation import checker_for, revocation_services
 from tests.support.redis import free_port
 
 ORIGIN = "https://login.portal.test"
@@ -47,8 +46,8 @@ def _escaped(der: bytes) -> str:
     return urllib.parse.quote(pem, safe="")
 
 
-def _validator(root: bytes, **options: object) -> AuthTokenValidator:
-    return AuthTokenValidator(ORIGIN, [root], **options)  # type: ignore[arg-type]
+def _policy(root: bytes, revocation: Any = None, **options: Any) -> ValidationPolicy:
+    return ValidationPolicy.create([root], revocation=revocation, **options)
 
 
 @pytest.mark.ocsp
@@ -57,7 +56,7 @@ def test_card_certificate_with_real_ocsp_gives_the_user(card: eidlib.BeidCard) -
     assert certificates.authentication and certificates.root and certificates.ca
     leaf = x509.load_der_x509_certificate(certificates.authentication)
     with revocation_services(card.applet_version[:3], leaf) as services:
-        verifier = ClientCertificateVerifier(_validator(certificates.root, ocsp=services.ocsp, crl=services.crl),
+        verifier = ClientCertificateVerifier(_policy(certificates.root, services.checker),
                                              intermediates=[certificates.ca])
         user = verifier.verify(certificates.authentication)
     assert user.national_number == leaf.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)[0].value
@@ -70,7 +69,7 @@ def test_revoked_certificate_is_refused(card: eidlib.BeidCard) -> None:
     assert certificates.authentication and certificates.root and certificates.ca
     leaf = x509.load_der_x509_certificate(certificates.authentication)
     with revocation_services(card.applet_version[:3], leaf, status="R") as services:
-        verifier = ClientCertificateVerifier(_validator(certificates.root, ocsp=services.ocsp, crl=services.crl),
+        verifier = ClientCertificateVerifier(_policy(certificates.root, services.checker),
                                              intermediates=[certificates.ca])
         with pytest.raises(CertificateRevoked):
             verifier.verify(certificates.authentication)
@@ -79,9 +78,8 @@ def test_revoked_certificate_is_refused(card: eidlib.BeidCard) -> None:
 def test_ocsp_down_fails_closed(card: eidlib.BeidCard) -> None:
     certificates = card.read_certificates()
     assert certificates.authentication and certificates.root and certificates.ca
-    down = functools.partial(x509_ocsp.check_ocsp, responder_url=f"http://127.0.0.1:{free_port()}/",
-                             allowed_hosts=("127.0.0.1",), timeout=3.0)
-    verifier = ClientCertificateVerifier(_validator(certificates.root, ocsp=down), intermediates=[certificates.ca])
+    down = checker_for(f"http://127.0.0.1:{free_port()}/", f"http://127.0.0.1:{free_port()}/root.crl", timeout=3.0)
+    verifier = ClientCertificateVerifier(_policy(certificates.root, down), intermediates=[certificates.ca])
     with pytest.raises(RevocationCheckFailed):
         verifier.verify(certificates.authentication)
 
@@ -89,7 +87,7 @@ def test_ocsp_down_fails_closed(card: eidlib.BeidCard) -> None:
 def test_signature_certificate_is_refused(card: eidlib.BeidCard) -> None:
     certificates = card.read_certificates()
     assert certificates.signature and certificates.root and certificates.ca
-    verifier = ClientCertificateVerifier(_validator(certificates.root, check_revocation=False),
+    verifier = ClientCertificateVerifier(_policy(certificates.root),
                                          intermediates=[certificates.ca])
     with pytest.raises(WrongPurpose):
         verifier.verify(certificates.signature)
@@ -99,13 +97,13 @@ def test_expired_and_foreign_certificates_are_refused(card: eidlib.BeidCard) -> 
     certificates = card.read_certificates()
     assert certificates.authentication and certificates.root and certificates.ca
     leaf = x509.load_der_x509_certificate(certificates.authentication)
-    late = _validator(certificates.root, check_revocation=False, now=leaf.not_valid_after_utc + dt.timedelta(days=1))
+    late = _policy(certificates.root, now=leaf.not_valid_after_utc + dt.timedelta(days=1))
     with pytest.raises(CertificateExpired):
         ClientCertificateVerifier(late, intermediates=[certificates.ca]).verify(certificates.authentication)
     root = make_root("Foreign Root")
     foreign_ca = make_ca(root, "Foreign Citizen CA")
     foreign = issue_leaf(foreign_ca, ec.generate_private_key(ec.SECP384R1()))
-    verifier = ClientCertificateVerifier(_validator(certificates.root, check_revocation=False),
+    verifier = ClientCertificateVerifier(_policy(certificates.root),
                                          intermediates=[certificates.ca, foreign_ca.der])
     with pytest.raises(CertificateNotTrusted):
         verifier.verify(foreign.public_bytes(serialization.Encoding.DER))
@@ -114,7 +112,7 @@ def test_expired_and_foreign_certificates_are_refused(card: eidlib.BeidCard) -> 
 def test_header_is_believed_only_from_the_proxy(card: eidlib.BeidCard, caplog: pytest.LogCaptureFixture) -> None:
     certificates = card.read_certificates()
     assert certificates.authentication and certificates.root and certificates.ca
-    validator = _validator(certificates.root, check_revocation=False)
+    validator = _policy(certificates.root)
     verifier = ClientCertificateVerifier(validator, proxy=ProxyTrust(["127.0.0.1"]), intermediates=[certificates.ca])
     header = {"HTTP_X_SSL_CLIENT_CERT": _escaped(certificates.authentication)}
     assert verifier.verify_request({**header, "REMOTE_ADDR": "127.0.0.1"}).level == 500

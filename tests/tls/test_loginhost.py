@@ -142,7 +142,7 @@ def test_logout_ends_the_session_and_a_new_login_needs_the_card(demo: Demo) -> N
     assert "Emma Louise Specimen" in home.text
     match = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
     assert match
-    assert session.post(f"{demo.portal_url}/logout", headers={"X-CSRF-Token": match.group(1)}).json() == {
+    assert session.post(f"{demo.portal_url}/logout", json={}, headers={"X-CSRF-Token": match.group(1)}).json() == {
         "loggedOut": True}
     assert _session_json(session, demo).get("error") == "session_expired"
     # the same cookie jar without a card: the login host gets no certificate, the portal gives no session
