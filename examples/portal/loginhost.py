@@ -42,6 +42,8 @@ audit = logging.getLogger("examples.portal.audit")
 STATE_TTL = 300.0
 CODE_TTL = 60.0
 MAX_PARAM = 128
+#: Pending logins kept at most (anyone may start one): the oldest is dropped first.
+MAX_PENDING = 10_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Handoff:
         state = secrets.token_urlsafe(32)
         with self._lock:
             self._purge()
+            while len(self._states) >= MAX_PENDING:
+                del self._states[next(iter(self._states))]  # dicts keep insertion order: the oldest
             self._states[state] = _Pending(session_id, lang, self._clock() + STATE_TTL)
         return state
 

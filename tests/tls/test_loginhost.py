@@ -247,3 +247,22 @@ def test_dev_mode_without_nginx(tmp_path: Path, profile: str, version: str) -> N
                        versions=[version], resolve=RESOLVE)
         assert dev.nginx is None
     assert result.user["level"] == 500 and result.tls_version == version
+
+
+def test_only_the_login_host_asks_for_a_certificate_with_the_belgian_ca_names(demo: Demo, tmp_path: Path) -> None:
+    import subprocess
+
+    def handshake(port: int, name: str) -> str:
+        command = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", name,
+                   "-CAfile", str(demo.server_ca), "-tls1_2"]
+        return subprocess.run(command, input="", capture_output=True, text=True, timeout=30, check=False).stdout
+
+    login_side = handshake(demo.login_port, "login.portal.test")
+    names = login_side.split("Acceptable client certificate CA names", 1)[1].split("Client Certificate Types", 1)[0]
+    assert "serialNumber = 202002, CN = Citizen CA" in names and "serialNumber = 202001, CN = Foreigner CA" in names
+    assert "CN = eidlib TEST RSA Citizen CA" in names and "CN = eidlib TEST EC Citizen CA" in names
+    assert "Root" not in names  # the roots (ssl_trusted_certificate) are used, not announced
+    assert "Requested Signature Algorithms: RSA+SHA256:RSA-PSS+SHA256:ECDSA+SHA384:ECDSA+SHA256" in login_side
+    portal_side = handshake(demo.portal_port, "portal.test")
+    assert "No client certificate CA names sent" in portal_side
+    assert "Requested Signature Algorithms" not in portal_side

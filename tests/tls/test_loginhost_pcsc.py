@@ -108,3 +108,13 @@ def test_curl_with_opensc_logs_in(demo12: Demo, pcsc_cards: PcscStack, tmp_path:
     answer = json.loads(body)
     assert answer["user"]["surname"] == "Specimen" and answer["user"]["national_number"]
     assert answer["session"]["authMethod"] == "eid" and answer["session"]["level"] == 500
+
+
+def test_shipped_login_host_speaks_tls12_only(demo12: Demo) -> None:
+    def handshake(version: str) -> str:
+        command = ["openssl", "s_client", "-connect", f"127.0.0.1:{demo12.login_port}", "-servername", LOGIN_HOST,
+                   "-CAfile", str(demo12.server_ca), f"-tls1_{version[-1]}"]
+        return subprocess.run(command, input="", capture_output=True, text=True, timeout=30, check=False).stdout
+
+    assert "New, TLSv1.2" in handshake("1.2")
+    assert "New, TLSv1.3" not in handshake("1.3") and "Cipher is (NONE)" in handshake("1.3")
