@@ -136,3 +136,18 @@ def test_certificate_is_the_cards(card: eidlib.BeidCard, server_files: ServerFil
     with TlsTestServer(server_files, _client_cas(card)) as server:
         _ping(client, server.port)
     assert client.certificate == x509.load_der_x509_certificate(card.read_certificates().authentication)
+
+
+@pytest.mark.parametrize("profile", ["1.7", "1.8"])
+def test_pin_pad_reader_collects_the_pin(server_files: ServerFiles, profile: str) -> None:
+    from eidlib.card.pinpad import verify_structure
+    from eidlib.card.session import BeidCard
+    from tests.card.virtual_cards import PinPadTransport, virtual_card
+
+    reader = PinPadTransport(virtual_card(profile))
+    with BeidCard(reader).open() as card:
+        client = TlsClient(TranscriptSigner(card, None), ServerTrust.from_pem_file(server_files.ca))
+        with TlsTestServer(server_files, _client_cas(card)) as server:
+            _ping(client, server.port)
+        assert server.seen[0].certificate == card.read_certificates().authentication
+    assert reader.structures == [verify_structure()]  # the PIN came from the reader's keypad, once
