@@ -78,7 +78,7 @@ class EidSession(HttpSession):
     def _finish(self) -> None:
         if self.signer is None:
             return
-        if self.signer.signatures:
+        if self.signer.used:
             self.signer.log_off()
         self.signer.wipe()
 

@@ -42,6 +42,11 @@ class TranscriptSigner:
         self.signatures = 0
 
     @property
+    def used(self) -> bool:
+        """Whether this login verified (or tried to verify) the PIN or signed: the card needs a LOG OFF."""
+        return self._pin_used or self.signatures > 0
+
+    @property
     def token(self) -> Token:
         """The token whose authentication key signs."""
         return self._token

@@ -151,3 +151,14 @@ def test_pin_pad_reader_collects_the_pin(server_files: ServerFiles, profile: str
             _ping(client, server.port)
         assert server.seen[0].certificate == card.read_certificates().authentication
     assert reader.structures == [verify_structure()]  # the PIN came from the reader's keypad, once
+
+
+def test_session_logs_the_card_off_after_the_login(server_files: ServerFiles) -> None:
+    from eidlib.tls import EidSession
+
+    with eidlib.open_card(virtual="1.8") as card:
+        with EidSession(card, pin=bytearray(b"1234"), ca_file=server_files.ca) as session:
+            assert session.signer is not None
+            session.signer.unlock()  # what a token hiding its certificates before login needs
+            assert card.pin_verified
+        assert not card.pin_verified  # LOG OFF on exit, even without any handshake
