@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,8 +26,8 @@ from eidlib.auth import (
 )
 from eidlib.tls import ClientCertificateHeaderError, ClientCertificateVerifier, ProxyTrust, parse_escaped_certificate
 from eidlib.tls.clientcert import PEER_CERTIFICATE_KEY
-from tests.auth.pki import issue_leaf, make_ca, make_root
 from tests.auth.revocation import checker_for, revocation_services
+from tests.support.pki import make_pki
 from tests.support.redis import free_port
 
 ORIGIN = "https://login.portal.test"
@@ -100,13 +99,11 @@ def test_expired_and_foreign_certificates_are_refused(card: eidlib.BeidCard) -> 
     late = _policy(certificates.root, now=leaf.not_valid_after_utc + dt.timedelta(days=1))
     with pytest.raises(CertificateExpired):
         ClientCertificateVerifier(late, intermediates=[certificates.ca]).verify(certificates.authentication)
-    root = make_root("Foreign Root")
-    foreign_ca = make_ca(root, "Foreign Citizen CA")
-    foreign = issue_leaf(foreign_ca, ec.generate_private_key(ec.SECP384R1()))
+    foreign = make_pki()  # an unrelated root -> CA -> authentication certificate
     verifier = ClientCertificateVerifier(_policy(certificates.root),
-                                         intermediates=[certificates.ca, foreign_ca.der])
+                                         intermediates=[certificates.ca, foreign.ca.der])
     with pytest.raises(CertificateNotTrusted):
-        verifier.verify(foreign.public_bytes(serialization.Encoding.DER))
+        verifier.verify(foreign.auth.der)
 
 
 def test_header_is_believed_only_from_the_proxy(card: eidlib.BeidCard, caplog: pytest.LogCaptureFixture) -> None:

@@ -216,25 +216,21 @@ def test_foreign_expired_and_unknown_certificates_get_no_session(demo: Demo, tmp
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     import datetime as dt
 
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     from eidlib.emulator.pki import TestPki
-    from tests.auth.pki import Ca, default_pki, issue_leaf
+    from tests.support.pki import issue, make_pki
 
-    _, foreign_ca = default_pki()
-    key = ec.generate_private_key(ec.SECP384R1())
-    pki = TestPki.load(profile="1.8")
-    virtual_ca = Ca(pki.citizen_ca.certificate, pki.citizen_ca.private_key)
+    virtual_ca = TestPki.load(profile="1.8").citizen_ca
     now = dt.datetime.now(dt.timezone.utc)
     with caplog.at_level("WARNING", logger="examples.portal.audit"):
-        assert _refused_by_curl(demo, tmp_path, issue_leaf(foreign_ca, key), key) == "eidlib"
+        foreign = make_pki().auth
+        assert _refused_by_curl(demo, tmp_path, foreign.cert, foreign.key) == "eidlib"
         assert "CertificateNotTrusted" in caplog.text
-        expired = issue_leaf(virtual_ca, key, not_before=now - dt.timedelta(days=30),
-                             not_after=now - dt.timedelta(days=1))
-        assert _refused_by_curl(demo, tmp_path, expired, key) == "nginx"
+        expired = issue("auth", "Late Specimen (Authentication)", virtual_ca, not_before=now - dt.timedelta(days=30),
+                        not_after=now - dt.timedelta(days=1))
+        assert _refused_by_curl(demo, tmp_path, expired.cert, expired.key) == "nginx"
         # valid and from the right CA, but the OCSP responder has never heard of it: fail closed
-        fresh = issue_leaf(virtual_ca, key, not_before=now - dt.timedelta(days=1))
-        assert _refused_by_curl(demo, tmp_path, fresh, key) == "eidlib"
+        fresh = issue("auth", "New Specimen (Authentication)", virtual_ca, not_before=now - dt.timedelta(days=1))
+        assert _refused_by_curl(demo, tmp_path, fresh.cert, fresh.key) == "eidlib"
         assert "CertificateRevoked" in caplog.text
 
 
