@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from eidlib.cli.card_commands import json_option
+from eidlib.cli.i18n import _
 from eidlib.cli.output import print_json, wants_json
 from eidlib.cli.pin_entry import add_pin_options, obtain_pin
 from eidlib.cli.source import add_wait_option, open_source
@@ -62,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     user = result.user
     name = " ".join(part for part in (user.get("given_names"), user.get("surname")) if part)
-    print(f"Logged in as {name or user.get('common_name')} (national number {user.get('national_number')})")
-    print(f"  level {user.get('level')} ({user.get('auth_method')}), TLS {result.tls_version},"
-          f" at {result.response.url}")
+    print(_("Logged in as {name} (national number {number})").format(
+        name=name or user.get("common_name"), number=user.get("national_number")))
+    print(_("  level {level} ({method}), TLS {version}, at {url}").format(
+        level=user.get("level"), method=user.get("auth_method"), version=result.tls_version, url=result.response.url))
     return 0
