@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
     pin.add_argument("action", choices=("status", "test", "change"),
                      help="status: tries left (no PIN needed); test: check a PIN; change: set a new PIN")
     add_pin_options(pin)
-    sign = subparsers.add_parser("sign", help="sign a file with a card key (raw signature)")
+    sign = subparsers.add_parser("sign", help="sign a file with the signature key (raw signature)")
     sign.add_argument("file", metavar="FILE", help="the file to sign ('-' for stdin)")
     add_key_option(sign)
     sign.add_argument("--hash", choices=HASHES, help="hash (default SHA-256 on RSA cards, SHA-384 on EC cards)")
@@ -224,12 +224,19 @@ def run_pin(args: argparse.Namespace) -> int:
 
 
 def run_sign(args: argparse.Namespace) -> int:
-    """``eid sign [--key signature|auth] FILE``: the raw signature as hex, or to ``-o``."""
+    """``eid sign FILE``: a raw signature by the signature key, as hex or to ``-o`` (never the auth key)."""
     if args.output == "-" and wants_json(args):
         raise UsageError("the signature and the JSON cannot both go to stdout: give -o FILE, or leave out -o")
+    key = KEYS[args.key]
+    if key is KeyRole.AUTHENTICATION:
+        # A raw signature over chosen bytes would let anyone who hands the user a "file" (a TLS
+        # transcript, a Web eID message) log in as them: that key signs only what eidlib derives.
+        raise UsageError(
+            "eid sign uses the signature key only: the authentication key signs only the login messages "
+            "eidlib makes itself ('eid authenticate', 'eid login'); 'eid sign-cms --key auth' signs a CMS"
+        )
     refuse_two_uses_of_stdin(args)
     data = read_input(args.file)
-    key = KEYS[args.key]
     with prepared_output(args.output) if args.output else nullcontext() as output:
         with open_source(args) as token:
             pin = obtain_pin(args, token, key)

@@ -87,7 +87,7 @@ CATALOGUE: dict[str, ErrorEntry] = {
         ExitCode.CARD, N_("Activate the card at your municipality with the PIN and PUK letter."),
         N_("This card is not activated yet.")),
     "KeyNotPresent": ErrorEntry(
-        ExitCode.CARD, N_("Cards of children under 12 have no signature key: use --key auth, or another card."),
+        ExitCode.CARD, N_("Children's cards have no signature key: documents are signed with an adult's card."),
         N_("This card has no {key} key.")),
     "NotSupported": ErrorEntry(ExitCode.CARD, None),
     "CardFileNotFound": ErrorEntry(ExitCode.CARD, N_("The card lacks this file; it may not be a complete eID card.")),

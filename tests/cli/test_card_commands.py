@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,7 @@ def test_pin_status_test_and_change(capsys: pytest.CaptureFixture[str], monkeypa
 
 
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
-@pytest.mark.parametrize("key", ["auth", "signature"])
+@pytest.mark.parametrize("key", ["signature"])  # the auth key: test_sign_refuses_the_authentication_key...
 def test_sign(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
               profile: str, key: str) -> None:
     document = tmp_path / "doc.txt"
@@ -196,6 +197,26 @@ def test_one_prompt_naming_the_key_and_the_tries(capsys: pytest.CaptureFixture[s
                        "Enter the PIN for the authentication key (3 tries left): "]
 
 
+@pytest.mark.parametrize("key", ["auth", "authentication"])
+def test_sign_refuses_the_authentication_key_before_the_card(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: str
+) -> None:
+    """A raw authentication signature over chosen bytes is a login oracle: refused, no PIN asked."""
+
+    def no_prompt(prompt: str = "") -> str:
+        raise AssertionError(f"the PIN was asked: {prompt}")
+
+    monkeypatch.setattr("getpass.getpass", no_prompt)
+    document = tmp_path / "transcript.bin"
+    document.write_bytes(b"handshake messages of somebody else's TLS connection")
+    output = tmp_path / "sig.bin"
+    code, out, err = _run(capsys, "--virtual", "1.8", "sign", "--key", key, str(document), "-o", str(output))
+    assert code == 2 and "signature key only" in err and "eid authenticate" in err
+    assert not output.exists() and out == ""
+    code, out, _ = _run(capsys, "--virtual", "1.8", "--json", "sign", "--key", key, str(document))
+    assert code == 2 and json.loads(out)["error"]["type"] == "UsageError"
+
+
 def test_blocked_pin_is_never_asked(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
                                     tmp_path: Path) -> None:
     monkeypatch.setattr("getpass.getpass", lambda prompt="": pytest.fail("prompted on a blocked PIN"))
@@ -246,11 +267,11 @@ def test_kids_card_and_not_activated_card_say_what_to_do(capsys: pytest.CaptureF
     code, out, _ = _run(capsys, "--virtual", "1.8", "--virtual-option", "kids", "--json", "sign", "--pin-stdin",
                         str(document))
     error = error_of(out, "sign", "KeyNotPresent")
-    assert code == 6 and error["message"] == "This card has no signature key." and "--key auth" in error["hint"]
+    assert code == 6 and error["message"] == "This card has no signature key." and "adult" in error["hint"]
     assert error["status_word"] == "6A88"
     monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
     code, out, _ = _run(capsys, "--virtual", "1.8", "--virtual-option", "not-activated", "--json", "sign",
-                        "--key", "auth", "--pin-stdin", str(document))
+                        "--pin-stdin", str(document))
     error = error_of(out, "sign", "CardNotActivated")
     assert code == 6 and "municipality" in error["hint"]
 

@@ -41,7 +41,7 @@ def test_happy_path_json_and_text() -> None:
     [
         ("tries=0", ["sign", "--pin-stdin", "{doc}"], "1234\n", 5, "PinBlocked", "The PIN is blocked."),
         ("tries=1", ["sign", "--pin-stdin", "{doc}"], "1234\n", 5, "LastTryRefused", "one PIN try is left"),
-        ("not-activated", ["sign", "--key", "auth", "--pin-stdin", "{doc}"], "1234\n", 6, "CardNotActivated",
+        ("not-activated", ["sign", "--pin-stdin", "{doc}"], "1234\n", 6, "CardNotActivated",
          "not activated"),
         ("kids", ["sign", "--pin-stdin", "{doc}"], "1234\n", 6, "KeyNotPresent", "no signature key"),
         ("not-beid", ["read"], "", 6, "NotABeidCard", "not a Belgian eID card"),

@@ -73,14 +73,13 @@ def test_kids_card_and_card_not_activated(pcsc_cards: PcscStack, tmp_path: Path)
     document.write_bytes(b"kids")
     pcsc_cards.restart_card(1, kids=True)
     run = eid("--reader", pcsc_cards.reader_18, "sign", "--pin-stdin", str(document), stdin="1234\n")
-    assert run.code == 6 and "This card has no signature key." in run.err and "--key auth" in run.err
+    assert run.code == 6 and "This card has no signature key." in run.err and "adult" in run.err
     run = eid("--reader", pcsc_cards.reader_18, "--json", "diagnose")
     assert run.code == 0 and _codes(run) == ["no_signature_key", "ok"]
     pcsc_cards.restart_card(1, kids=False, activated=False)
     run = eid("--reader", pcsc_cards.reader_18, "--json", "diagnose")
     assert run.code == 6 and _codes(run) == ["not_activated"]
-    run = eid("--reader", pcsc_cards.reader_18, "sign", "--key", "auth", "--pin-stdin", str(document),
-              stdin="1234\n")
+    run = eid("--reader", pcsc_cards.reader_18, "sign", "--pin-stdin", str(document), stdin="1234\n")
     assert run.code == 6 and "not activated" in run.err and "municipality" in run.err
 
 
