@@ -1,0 +1,104 @@
+"""The host's one door to the card layer: opening a token, PIN facts, the signature-key operation.
+
+Everything the host needs from ``eidlib.card`` / ``eidlib.apdu`` (names that move between packages)
+is imported here and only here, so the rest of :mod:`eidlib.webeid` depends on this module's shapes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from eidlib.apdu.errors import CardRemovedError, NoCardError, NoReaderError, PcscUnavailableError, TransportError
+from eidlib.card.errors import (
+    CardError,
+    NotSupported,
+    PinBlocked,
+    PinCancelled,
+    PinError,
+    PinFormatError,
+    PinTimeout,
+    WrongPin,
+)
+from eidlib.card.pin import wipe
+from eidlib.card.session import open_card
+from eidlib.card.token import CardCertificates, HashName, Token
+
+__all__ = [
+    "CardCertificates",
+    "CardError",
+    "CardRemovedError",
+    "CardSource",
+    "NoCardError",
+    "NoReaderError",
+    "NotSupported",
+    "PcscUnavailableError",
+    "PinBlocked",
+    "PinCancelled",
+    "PinError",
+    "PinFormatError",
+    "PinTimeout",
+    "Token",
+    "TransportError",
+    "WrongPin",
+    "has_pinpad",
+    "holder_name",
+    "open_token",
+    "sign_digest",
+    "wipe",
+]
+
+Virtual = Literal["1.7", "1.8"]
+
+
+@dataclass(frozen=True)
+class CardSource:
+    """Where the card is: a PC/SC reader by name, the in-process virtual card, or the first BEID card."""
+
+    reader: str | None = None
+    virtual: Virtual | None = None
+
+
+@contextlib.contextmanager
+def open_token(source: CardSource) -> Iterator[Token]:
+    """An open card session for ``source``, closed when the block ends."""
+    with open_card(source.reader, virtual=source.virtual) as card:
+        yield card
+
+
+def has_pinpad(token: Token) -> bool:
+    """Whether the reader collects the PIN itself (then no PIN dialog is shown)."""
+    pinpad = getattr(token, "pinpad", None)
+    return callable(pinpad) and pinpad() is not None
+
+
+def holder_name(certificate: bytes) -> str:
+    """Given names and surname from a certificate subject (what the PIN dialog shows)."""
+    subject = x509.load_der_x509_certificate(certificate).subject
+    given = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.GIVEN_NAME)]
+    surname = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.SURNAME)]
+    name = " ".join(given + surname)
+    if name:
+        return name
+    common = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(common[0].value) if common else "(unknown holder)"
+
+
+def sign_digest(token: Token, digest: bytes, *, hash_name: str, pin: bytearray | None) -> bytes:
+    """Sign a document digest with the signature key: one VERIFY with ``pin`` (``None``: the PIN pad),
+    then the signature, then LOG OFF. ``pin`` is wiped here."""
+    try:
+        text = pin.decode("ascii") if pin is not None else None
+        try:
+            return token.sign(digest, key="signature", hash=cast(HashName, hash_name), pin=text, prehashed=True)
+        finally:
+            with contextlib.suppress(CardError, TransportError):
+                token.log_off()
+    finally:
+        if pin is not None:
+            wipe(pin)
