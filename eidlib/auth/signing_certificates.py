@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm as CryptoUnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from eidlib.auth.errors import AuthError, TokenParseError
 from eidlib.errors import EidError
@@ -41,6 +43,8 @@ DIGEST_SIZES: dict[str, int] = {
     "SHA-224": 28, "SHA-256": 32, "SHA-384": 48, "SHA-512": 64,
     "SHA3-224": 28, "SHA3-256": 32, "SHA3-384": 48, "SHA3-512": 64,
 }  # fmt: skip
+#: The key role Belgian certificates append to the holder's common name.
+_ROLE_SUFFIX = re.compile(r" \((?:Authentication|Signature)\)$")
 CRYPTO_ALGORITHMS = frozenset({"ECC", "RSA"})
 PADDING_SCHEMES = frozenset({"NONE", "PKCS1.5", "PSS"})
 #: At most this many signing certificates (and intermediates per certificate) in one token.
@@ -164,7 +168,7 @@ def check_signing_certificates(
     checked: list[x509.Certificate] = []
     for entry in entries:
         cert = _load(entry.certificate)
-        if cert.subject != authentication_certificate.subject:
+        if _person(cert.subject) != _person(authentication_certificate.subject):
             raise SigningCertificateInvalid("signing certificate subject does not match the authentication certificate")
         if cert.issuer != authentication_certificate.issuer or _aki(cert) != _aki(authentication_certificate):
             raise SigningCertificateInvalid("signing certificate has another issuer than the login certificate")
@@ -180,6 +184,22 @@ def check_signing_certificates(
             raise SigningCertificateInvalid(f"signing certificate chain does not validate: {exc}") from exc
         checked.append(cert)
     return tuple(checked)
+
+
+def _person(name: x509.Name) -> list[tuple[str, str]]:
+    """A subject with the key role taken out of the common name.
+
+    Belgian eID certificates name the key in the CN ("Emma Specimen (Authentication)" / "... (Signature)"),
+    so an exact subject comparison (what Web eID's validators do) would refuse every Belgian card; every
+    other attribute (serial number = national number, names, country) must be identical.
+    """
+    out: list[tuple[str, str]] = []
+    for attribute in name:
+        value = attribute.value if isinstance(attribute.value, str) else attribute.value.hex()
+        if attribute.oid == NameOID.COMMON_NAME:
+            value = _ROLE_SUFFIX.sub("", value)
+        out.append((attribute.oid.dotted_string, value))
+    return out
 
 
 def _aki(cert: x509.Certificate) -> bytes:
