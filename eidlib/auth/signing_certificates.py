@@ -158,13 +158,16 @@ def check_signing_certificates(
     *,
     trust: TrustStore,
     now: dt.datetime,
+    intermediates: Iterable[bytes] = (),
 ) -> tuple[x509.Certificate, ...]:
     """Check each signing certificate against the (already validated) authentication certificate.
 
     Same subject, same issuer (name and authority key identifier), non-repudiation key usage, and a
-    chain to ``trust`` valid at ``now``; :class:`SigningCertificateInvalid` names the first failure.
-    Returns the parsed certificates.
+    chain to ``trust`` valid at ``now``, built from the entry's own intermediates and ``intermediates``
+    (the token's, which served the authentication certificate: the issuer is the same);
+    :class:`SigningCertificateInvalid` names the first failure. Returns the parsed certificates.
     """
+    shared = tuple(intermediates)
     checked: list[x509.Certificate] = []
     for entry in entries:
         cert = _load(entry.certificate)
@@ -179,7 +182,7 @@ def check_signing_certificates(
         if not key_usage.content_commitment:
             raise SigningCertificateInvalid("signing certificate key usage lacks non-repudiation")
         try:
-            validate_chain(cert, entry.intermediate_certificates, trust=trust, now=now, purpose="signature")
+            validate_chain(cert, entry.intermediate_certificates + shared, trust=trust, now=now, purpose="signature")
         except EidError as exc:
             raise SigningCertificateInvalid(f"signing certificate chain does not validate: {exc}") from exc
         checked.append(cert)
@@ -215,7 +218,8 @@ def _aki(cert: x509.Certificate) -> bytes:
 def _load(der: bytes) -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
-        cert.extensions  # noqa: B018 - parse the extensions now so malformed ones fail here
+        # cryptography parses lazily: make malformed names and extensions fail here, typed.
+        cert.subject, cert.issuer, cert.extensions  # noqa: B018
     except ValueError as exc:
         raise SigningCertificateInvalid("signing certificate is not a valid DER X.509 certificate") from exc
     return cert

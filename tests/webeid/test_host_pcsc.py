@@ -77,10 +77,12 @@ def test_no_card(pcscd_no_card: PcscStack) -> None:
 
 
 def test_no_reader(pcscd_no_readers: PcscStack) -> None:
-    reply = request("authenticate", {"challengeNonce": generate_nonce(), "origin": ORIGIN}, args=[], env=host_env()).reply
+    reply = request("authenticate", {"challengeNonce": generate_nonce(), "origin": ORIGIN}, args=[],
+                    env=host_env()).reply
     assert reply is not None and reply["error"]["reason"] == "no-reader"
 
 
 def test_pcscd_not_running(pcscd_not_running: None) -> None:
-    reply = request("authenticate", {"challengeNonce": generate_nonce(), "origin": ORIGIN}, args=[], env=host_env()).reply
+    reply = request("authenticate", {"challengeNonce": generate_nonce(), "origin": ORIGIN}, args=[],
+                    env=host_env()).reply
     assert reply is not None and reply["error"]["reason"] == "no-reader"

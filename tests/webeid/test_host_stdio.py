@@ -66,7 +66,8 @@ def test_authenticate_token_validates_and_prompt_shows_origin_key_holder_tries(
                        args=virtual(profile), env=host_env(log=log))
     assert exchange.returncode == 0, exchange.stderr
     token = exchange.reply
-    assert token is not None and set(token) == {"unverifiedCertificate", "algorithm", "signature", "format", "appVersion"}
+    assert token is not None
+    assert set(token) == {"unverifiedCertificate", "algorithm", "signature", "format", "appVersion"}
     assert token["algorithm"] == algorithm and token["format"] == "web-eid:1.0"
     assert token["appVersion"] == f"https://pypi.org/project/eidlib/{eidlib.__version__}/"
     user = validator(profile).validate(json.dumps(token), nonce)
@@ -116,7 +117,8 @@ def verify_signature(certificate: bytes, signature: bytes, digest: bytes, algori
     else:
         assert isinstance(key, ec.EllipticCurvePublicKey)
         half = len(signature) // 2
-        der = utils.encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
+        r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
+        der = utils.encode_dss_signature(r, s)
         key.verify(der, digest, ec.ECDSA(utils.Prehashed(algorithm)))
 
 
@@ -188,7 +190,9 @@ def test_wrong_pin_is_one_error_with_tries_left() -> None:
     assert error["code"] == FATAL and error["reason"] == "wrong-pin" and error["triesLeft"] == 2
 
 
-FATAL_REPLY = {"error": {"code": FATAL, "message": "Technical error, see application logs", "reason": "invalid-request"}}
+FATAL_REPLY = {
+    "error": {"code": FATAL, "message": "Technical error, see application logs", "reason": "invalid-request"}
+}
 
 
 @pytest.mark.parametrize("stdin", [
