@@ -14,6 +14,8 @@ from typing import Literal, cast
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+# Imported here, before the host sends its version, so that a command does not wait for pyscard to load.
+from eidlib.apdu import pcsc as _pcsc  # noqa: F401
 from eidlib.apdu.errors import CardRemovedError, NoCardError, NoReaderError, PcscUnavailableError, TransportError
 from eidlib.card.errors import (
     CardError,
