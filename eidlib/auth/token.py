@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eidlib.auth.errors import TokenParseError, UnsupportedTokenFormat
-from eidlib.version import __version__
 from eidlib.auth.signing_certificates import SigningCertificate, parse_signing_certificates
+from eidlib.version import __version__
 
 #: Formats this library produces. Any ``web-eid:1.x`` is understood: minor versions are backward
 #: compatible (Web eID validators accept ``^web-eid:1(\.\d+)?$``).

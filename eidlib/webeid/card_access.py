@@ -1,7 +1,7 @@
-"""The host's one door to the card layer: opening a token, PIN facts, the signature-key operation.
+"""The host's one door to the token kernel: opening a card, PIN facts, the signature-key operation.
 
-Everything the host needs from ``eidlib.card`` / ``eidlib.apdu`` (names that move between packages)
-is imported here and only here, so the rest of :mod:`eidlib.webeid` depends on this module's shapes.
+Everything the host needs from ``eidlib.opener`` / ``eidlib.token`` / ``eidlib.errors`` is imported
+here and only here, so the rest of :mod:`eidlib.webeid` depends on this module's shapes.
 """
 
 from __future__ import annotations
@@ -16,20 +16,21 @@ from cryptography.x509.oid import NameOID
 
 # Imported here, before the host sends its version, so that a command does not wait for pyscard to load.
 from eidlib.apdu import pcsc as _pcsc  # noqa: F401
-from eidlib.apdu.errors import CardRemovedError, NoCardError, NoReaderError, PcscUnavailableError, TransportError
-from eidlib.card.errors import (
-    CardError,
+from eidlib.errors import CardError, CardRemovedError, NoCardError, NoReaderError, PcscUnavailableError, TransportError
+from eidlib.opener import open_card
+from eidlib.token import (
+    CardCertificates,
+    HashName,
     NotSupported,
     PinBlocked,
     PinCancelled,
     PinError,
     PinFormatError,
     PinTimeout,
+    Token,
     WrongPin,
+    wipe,
 )
-from eidlib.card.pin import wipe
-from eidlib.card.session import open_card
-from eidlib.card.token import CardCertificates, HashName, Token
 
 __all__ = [
     "CardCertificates",
@@ -97,7 +98,7 @@ def sign_digest(token: Token, digest: bytes, *, hash_name: str, pin: bytearray |
     try:
         text = pin.decode("ascii") if pin is not None else None
         try:
-            return token.sign(digest, key="signature", hash=cast(HashName, hash_name), pin=text, prehashed=True)
+            return bytes(token.sign(digest, key="signature", hash=cast(HashName, hash_name), pin=text, prehashed=True))
         finally:
             with contextlib.suppress(CardError, TransportError):
                 token.log_off()

@@ -1,8 +1,8 @@
-"""Browser pages of the portal that use the Web eID extension: eID login and "sign a document".
+"""The portal's "sign a document" page, through the Web eID extension (login is on the eID step, whose
+``static/webeid.js`` runs the Web eID button).
 
-* ``GET  /<lang>/login/webeid`` — the login button (``static/webeid_login.js``): challenge →
-  extension ``authenticate`` → ``POST /auth/login``. ``?signing=1`` asks for a ``web-eid:1.1`` token.
-* ``GET  /<lang>/sign`` — for a logged-in user (``static/webeid_sign.js``).
+* ``GET  /<lang>/sign`` — for a logged-in user (``static/webeid_sign.js``): get-signing-certificate →
+  prepare → sign → finish.
 * ``POST /webeid/sign/prepare`` (CSRF) ``{certificate, supportedSignatureAlgorithms}`` → ``{signId,
   hash, hashFunction, document}``: the certificate must be a non-repudiation certificate of the
   logged-in person; the portal chooses the hash and keeps it (the page never decides what is signed).
@@ -16,22 +16,29 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
 from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
-from examples.portal.sessions import SessionManager
+
+if TYPE_CHECKING:
+    from examples.portal.app import PortalContext
+
+#: The portal's session cookie and CSRF header (examples.portal.app), repeated to avoid an import cycle.
+COOKIE = "__Host-eidportal"
+CSRF_HEADER = "X-CSRF-Token"
 
 #: How long a prepared signature waits for the card, and how many may wait at once.
 SIGN_TTL = 300.0
@@ -50,36 +57,35 @@ class _Pending:
     expires: float
 
 
-def create_blueprint(
-    *,
-    sessions: SessionManager,
-    cookie: str,
-    csrf_token: Callable[[str], str],
-    csrf_ok: Callable[[str | None], bool],
-) -> Blueprint:
-    """The pages and endpoints above, sharing the portal's sessions, cookie and CSRF tokens."""
+def create_blueprint() -> Blueprint:
+    """The pages and endpoints above; sessions and CSRF tokens come from the portal's
+    ``app.extensions["eidportal"]`` (:class:`~examples.portal.app.PortalContext`)."""
     pages = Blueprint("webeid_pages", __name__)
     pending: dict[str, _Pending] = {}
     lock = threading.Lock()
+
+    def portal() -> PortalContext:
+        return current_app.extensions["eidportal"]  # type: ignore[no-any-return]
 
     def language(lang: str) -> str:
         return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
     def session() -> tuple[str, dict[str, Any]] | None:
-        session_id = request.cookies.get(cookie)
-        record = sessions.get(session_id, touch=True)
+        record = portal().sessions.get(request.cookies.get(COOKIE), touch=True)
         return (record.session_id, record.user) if record is not None else None
 
-    @pages.get("/<lang>/login/webeid")
-    def login_page(lang: str) -> str:
-        return render_template("webeid_login.html", t=texts(language(lang)), lang=language(lang),
-                               signing=request.args.get("signing") == "1")
+    def csrf_token(session_id: str) -> str:
+        return portal().csrf_token(session_id)
+
+    def csrf_ok(session_id: str) -> bool:
+        sent = request.headers.get(CSRF_HEADER, "")
+        return hmac.compare_digest(sent.encode(), csrf_token(session_id).encode())
 
     @pages.get("/<lang>/sign")
     def sign_page(lang: str) -> Any:
         current = session()
         if current is None:
-            return redirect(f"/{language(lang)}/login/webeid")
+            return redirect(f"/{language(lang)}/login")
         return render_template("webeid_sign.html", t=texts(language(lang)), lang=language(lang),
                                csrf=csrf_token(current[0]))
 

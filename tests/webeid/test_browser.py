@@ -138,22 +138,32 @@ def _status(driver: webdriver.Chrome) -> str:
     return str(WebDriverWait(driver, WAIT).until(settled))
 
 
-def _log_in(driver: webdriver.Chrome, portal: str, reader: str, *, signing: bool = False) -> None:
-    """Press the login button and land on the home page of the card's holder."""
-    driver.get(f"{portal}/en/login/webeid" + ("?signing=1" if signing else ""))
-    driver.find_element(By.ID, "webeid-login-button").click()
+def _press_webeid_login(driver: webdriver.Chrome, portal: str, *, signing: bool = False) -> None:
+    """Open the portal's eID step, wait until it found the extension (status answered by the host), click."""
+    driver.get(f"{portal}/en/login/eid" + ("?signing=1" if signing else ""))
+    button = driver.find_element(By.ID, "webeid-login")
+    WebDriverWait(driver, WAIT).until(lambda d: button.is_enabled())
+    button.click()
 
-    def done(d: webdriver.Chrome) -> bool:
+
+def _outcome(driver: webdriver.Chrome) -> str:
+    """``home`` once the portal logged the user in, else the Web eID error code the page got."""
+    def settled(d: webdriver.Chrome) -> str | bool:
         if d.current_url.endswith("/en/home"):
-            return True
-        status = d.find_elements(By.ID, "webeid-status")
-        return bool(status) and status[0].text.startswith("error:")
+            return "home"
+        steps = d.find_elements(By.ID, "eid-step")
+        return (steps[0].get_attribute("data-webeid-error") or False) if steps else False
 
-    WebDriverWait(driver, WAIT).until(done)
-    assert driver.current_url.endswith("/en/home"), driver.find_element(By.ID, "webeid-status").text
+    return str(WebDriverWait(driver, WAIT).until(settled))
+
+
+def _log_in(driver: webdriver.Chrome, portal: str, reader: str, *, signing: bool = False) -> None:
+    """Press the Web eID button and land on the home page of the card's holder."""
+    _press_webeid_login(driver, portal, signing=signing)
+    assert _outcome(driver) == "home"
     with eidlib.open_card(reader) as card:
         identity = card.read_identity()
-    heading = driver.find_element(By.TAG_NAME, "h2").text
+    heading = driver.find_element(By.ID, "holder").text
     assert identity.surname in heading and identity.firstnames.split()[0] in heading, heading
 
 
@@ -192,6 +202,5 @@ def test_page_logs_in_with_a_1_1_token_carrying_the_signing_certificate(
 
 @pytest.mark.parametrize("chromium", [("1.8", "cancel")], indirect=True, ids=["1.8"])
 def test_cancel_in_the_pin_dialog_reaches_the_page(chromium: webdriver.Chrome, portal: str) -> None:
-    chromium.get(f"{portal}/en/login/webeid")
-    chromium.find_element(By.ID, "webeid-login-button").click()
-    assert _status(chromium) == "error:ERR_WEBEID_USER_CANCELLED"
+    _press_webeid_login(chromium, portal)
+    assert _outcome(chromium) == "ERR_WEBEID_USER_CANCELLED"

@@ -2,6 +2,9 @@
 // window.webeid.status(), .authenticate(nonce, options), .getSigningCertificate(options),
 // .sign(certificate, hash, hashFunction, options). Each returns a Promise of the extension's reply
 // (without its "action"), or rejects with an Error carrying the Web eID "code".
+// On the portal's eID step (window.eidPortal, static/eid.js) it also runs the "Web eID" button:
+// challenge -> extension authenticate -> eidPortal.loginWithToken(token). "?signing=1" in the page
+// address asks for a web-eid:1.1 token with the signing certificate.
 "use strict";
 (function () {
   const LIBRARY_VERSION = "2.0.0";
@@ -76,4 +79,29 @@
     sign: (certificate, hash, hashFunction, options) =>
       request("web-eid:sign", { certificate, hash, hashFunction }, options, 2),
   };
+
+  // The eID step of the portal: the button is enabled by eid.js once the extension answered.
+  const step = document.getElementById("eid-step");
+  const button = document.getElementById("webeid-login");
+  if (step && button && window.eidPortal) {
+    const portal = window.eidPortal;
+    const message = document.getElementById("login-message");
+    const signing = new URLSearchParams(window.location.search).get("signing") === "1";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      delete step.dataset.webeidError;
+      try {
+        const nonce = await portal.challenge();
+        const token = await window.webeid.authenticate(nonce, { lang: portal.lang },
+          signing ? { getSigningCertificate: true } : undefined);
+        sessionStorage.setItem("webeid-token-format", token.format);
+        await portal.loginWithToken(token);
+      } catch (error) {
+        step.dataset.webeidError = error.code || "ERR_WEBEID_UNKNOWN_ERROR";
+        message.textContent = step.dataset.textFailed + " (" + step.dataset.webeidError + ")";
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
 })();
