@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -151,8 +152,11 @@ def _outcome(driver: webdriver.Chrome) -> str:
     def settled(d: webdriver.Chrome) -> str | bool:
         if d.current_url.endswith("/en/home"):
             return "home"
-        steps = d.find_elements(By.ID, "eid-step")
-        return (steps[0].get_attribute("data-webeid-error") or False) if steps else False
+        try:
+            steps = d.find_elements(By.ID, "eid-step")
+            return (steps[0].get_attribute("data-webeid-error") or False) if steps else False
+        except StaleElementReferenceException:  # the page is navigating to the home page
+            return False
 
     return str(WebDriverWait(driver, WAIT).until(settled))
 
