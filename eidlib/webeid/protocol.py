@@ -12,7 +12,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from eidlib import __version__
+from eidlib.version import __version__
 from eidlib.auth.errors import AuthError
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
