@@ -31,7 +31,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eidlib.auth import authenticate, generate_nonce
-from eidlib.card.session import open_card
+from eidlib.opener import open_card
 from eidlib.webeid import pinentry
 from tests.pcsc_harness import PcscStack
 from tests.webeid.driver import EID, frame, host_env

@@ -21,9 +21,11 @@ from eidlib.opener import open_card
 from eidlib.token import (
     CardCertificates,
     HashName,
+    KeyRole,
     NotSupported,
     PinBlocked,
     PinCancelled,
+    PinEntry,
     PinError,
     PinFormatError,
     PinTimeout,
@@ -75,9 +77,8 @@ def open_token(source: CardSource) -> Iterator[Token]:
 
 
 def has_pinpad(token: Token) -> bool:
-    """Whether the reader collects the PIN itself (then no PIN dialog is shown)."""
-    pinpad = getattr(token, "pinpad", None)
-    return callable(pinpad) and pinpad() is not None
+    """Whether the reader (or a PKCS#11 module) collects the PIN itself: then no PIN dialog is shown."""
+    return token.pin_entry == PinEntry.PINPAD
 
 
 def holder_name(certificate: bytes) -> str:
@@ -94,11 +95,12 @@ def holder_name(certificate: bytes) -> str:
 
 def sign_digest(token: Token, digest: bytes, *, hash_name: str, pin: bytearray | None) -> bytes:
     """Sign a document digest with the signature key: one VERIFY with ``pin`` (``None``: the PIN pad),
-    then the signature, then LOG OFF. ``pin`` is wiped here."""
+    then the signature, then LOG OFF. ``pin`` is wiped here (the token only ever sees it as bytes)."""
     try:
-        text = pin.decode("ascii") if pin is not None else None
         try:
-            return bytes(token.sign(digest, key="signature", hash=cast(HashName, hash_name), pin=text, prehashed=True))
+            signature = token.sign(digest, key=KeyRole.SIGNATURE, hash=cast(HashName, hash_name), pin=pin,
+                                   prehashed=True)
+            return bytes(signature)
         finally:
             with contextlib.suppress(CardError, TransportError):
                 token.log_off()

@@ -12,11 +12,11 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from eidlib.version import __version__
 from eidlib.auth.errors import AuthError
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.signing_certificates import DIGEST_SIZES
+from eidlib.version import __version__
 from eidlib.webeid.errors import CommandError
 
 #: The reference application version whose protocol this host speaks. The extension compares majors
