@@ -57,6 +57,8 @@ def read_message(fd: int, *, timeout: float) -> dict[str, Any]:
     body = _read_exactly(fd, length, deadline)
     try:
         value = json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except MessageError:
+        raise
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MessageError("message is not UTF-8 JSON") from exc
     if not isinstance(value, dict):
