@@ -7,7 +7,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+from eidlib.cli.exitcodes import ExitCode
+from eidlib.cli.i18n import _
+from eidlib.cli.output import emit
+
+if TYPE_CHECKING:
+    from eidlib.webeid.manifest import ManifestStatus
 
 #: Environment variables a launcher or test may set instead of options.
 READER_ENV = "EIDLIB_WEBEID_READER"
@@ -41,6 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--host-virtual", choices=("1.7", "1.8"),
                         help=f"use the in-process virtual card (tests; also ${VIRTUAL_ENV})")
     parser.add_argument("--pin-timeout", type=float, default=120.0, help="seconds for PIN entry (default 120)")
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="JSON output for --install/--uninstall/--check (serving always speaks native messaging)")
     parser.set_defaults(func=run, scope=None)
 
 
@@ -72,24 +81,38 @@ def _manage(args: argparse.Namespace) -> int:
     if args.check:
         scopes: tuple[manifest.Scope, ...] = (args.scope,) if args.scope else ("user", "system")
         statuses = manifest.check(browsers, scopes, root=args.root)
-        for status in statuses:
-            where = f"{status.location.browser:9} {status.location.scope:6} {status.location.path}"
-            if not status.installed:
-                print(f"{where}: not installed")
-            elif status.problem:
-                print(f"{where}: BROKEN ({status.problem})")
-            else:
-                print(f"{where}: installed, host {status.host_path}, allows {', '.join(status.allowed)}")
-        broken = any(s.installed and s.problem for s in statuses)
-        return 1 if broken else 0
+
+        def human_check() -> None:
+            for status in statuses:
+                where = f"{status.location.browser:9} {status.location.scope:6} {status.location.path}"
+                if not status.installed:
+                    print(where + ": " + _("not installed"))
+                elif status.problem:
+                    print(where + ": " + _("BROKEN ({problem})").format(problem=status.problem))
+                else:
+                    print(where + ": " + _("installed, host {host}, allows {allowed}").format(
+                        host=status.host_path, allowed=", ".join(status.allowed)))
+
+        emit(args, {"action": "check", "manifests": [_status_json(s) for s in statuses]}, human_check)
+        return ExitCode.INVALID if any(s.installed and s.problem for s in statuses) else ExitCode.OK
     scope: manifest.Scope = args.scope or "user"
     if args.install:
-        for path in manifest.install(browsers, scope, root=args.root, extra_origins=args.extension_id):
-            print(f"wrote {path}")
-    else:
-        removed = manifest.uninstall(browsers, scope, root=args.root)
-        for path in removed:
-            print(f"removed {path}")
-        if not removed:
-            print("nothing to remove")
-    return 0
+        written = manifest.install(browsers, scope, root=args.root, extra_origins=args.extension_id)
+        emit(args, {"action": "install", "written": [str(p) for p in written]},
+             lambda: print("\n".join(_("wrote {path}").format(path=p) for p in written)))
+        return ExitCode.OK
+    removed = manifest.uninstall(browsers, scope, root=args.root)
+
+    def human_removed() -> None:
+        print("\n".join(_("removed {path}").format(path=p) for p in removed) if removed else _("nothing to remove"))
+
+    emit(args, {"action": "uninstall", "removed": [str(p) for p in removed]}, human_removed)
+    return ExitCode.OK
+
+
+def _status_json(status: ManifestStatus) -> dict[str, Any]:
+    return {
+        "browser": status.location.browser, "scope": status.location.scope, "path": str(status.location.path),
+        "installed": status.installed, "host": status.host_path, "host_executable": status.host_executable,
+        "allowed": list(status.allowed), "problem": status.problem,
+    }

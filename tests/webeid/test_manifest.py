@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from eidlib.cli.exitcodes import ExitCode
 from eidlib.cli.main import main
 from eidlib.webeid.manifest import CHROME_ORIGINS, FIREFOX_EXTENSIONS, HOST_NAME, check, install, uninstall
+from tests.cli.contract import checked
 from tests.webeid.driver import frame, unframe
 
 USER_PATHS = {
@@ -81,6 +83,10 @@ def test_cli_install_check_uninstall(home: Path, capsys: pytest.CaptureFixture[s
     assert manifest["allowed_origins"][-1] == "chrome-extension://aacgpbgbeehciecceadabgjhjjinnbam/"
     assert not (home / USER_PATHS["firefox"]).exists()
     capsys.readouterr()
+    assert main(["--json", "webeid-host", "--check", "--user"]) == 0
+    document = checked(capsys.readouterr().out, "webeid-host")
+    installed = {m["browser"] for m in document["manifests"] if m["installed"]}
+    assert document["action"] == "check" and installed == {"chromium"}
     assert main(["webeid-host", "--check", "--user"]) == 0
     out = capsys.readouterr().out
     assert "chromium  user" in out and "installed, host" in out and "firefox   user" in out and "not installed" in out
@@ -94,10 +100,12 @@ def test_check_reports_a_broken_manifest(home: Path, capsys: pytest.CaptureFixtu
     path = home / USER_PATHS["chrome"]
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"name": HOST_NAME, "path": "/nonexistent/host", "allowed_origins": ["x"]}))
-    assert main(["webeid-host", "--check", "--user", "--browser", "chrome"]) == 1
+    assert main(["webeid-host", "--check", "--user", "--browser", "chrome"]) == ExitCode.INVALID
     assert "BROKEN" in capsys.readouterr().out
     path.write_text("{not json")
-    assert main(["webeid-host", "--check", "--user", "--browser", "chrome"]) == 1
+    assert main(["webeid-host", "--check", "--user", "--browser", "chrome", "--json"]) == ExitCode.INVALID
+    (status,) = checked(capsys.readouterr().out, "webeid-host")["manifests"]
+    assert status["installed"] and "unreadable" in status["problem"]
 
 
 def test_install_into_an_unwritable_place_is_a_clear_error(tmp_path: Path, home: Path,
