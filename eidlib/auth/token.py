@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eidlib.auth.errors import TokenParseError, UnsupportedTokenFormat
+from eidlib.auth.signing_certificates import SigningCertificate, parse_signing_certificates
 from eidlib.version import __version__
 
-#: Formats this library produces and understands. Minor versions are backward compatible.
+#: Formats this library produces. Any ``web-eid:1.x`` is understood: minor versions are backward
+#: compatible (Web eID validators accept ``^web-eid:1(\.\d+)?$``).
 FORMAT_1_0 = "web-eid:1.0"
 FORMAT_1_1 = "web-eid:1.1"
 KNOWN_MAJOR = 1
-KNOWN_MINOR = 1
 
 #: Token text size bounds (Web eID: 100..10000; 1.1 tokens carry certificates, so they may be longer).
 MIN_TOKEN_LENGTH = 100
@@ -25,26 +26,26 @@ MAX_TOKEN_LENGTH_WITH_INTERMEDIATES = 30_000
 #: At most this many intermediate certificates in a 1.1 token.
 MAX_INTERMEDIATES = 4
 
+#: eidlib's project page, named in ``appVersion``.
+PROJECT_URL = "https://pypi.org/project/eidlib/"
 #: ``appVersion`` this library writes (informational only; validators never trust it).
-APP_VERSION = f"https://pypi.org/project/eidlib/{__version__}/"
+APP_VERSION = f"{PROJECT_URL}{__version__}/"
 
-_FORMAT = re.compile(r"^web-eid:(0|[1-9][0-9]{0,3})(?:\.(0|[1-9][0-9]{0,3}))?$")
+_FORMAT = re.compile(r"^web-eid:1(?:\.([0-9]{1,4}))?$")
 
 
 def parse_format(value: object) -> tuple[int, int]:
     """``(major, minor)`` of a ``web-eid:MAJOR[.MINOR]`` string; :class:`UnsupportedTokenFormat` otherwise.
 
-    Unlike a prefix test, ``web-eid:10`` is major 10 and is rejected.
+    Major 1 with any minor is accepted (``^web-eid:1(\\.\\d+)?$``); unlike a prefix test,
+    ``web-eid:10`` is major 10 and is rejected.
     """
     if not isinstance(value, str) or not value:
         raise UnsupportedTokenFormat("token format is missing")
     match = _FORMAT.fullmatch(value)
     if match is None:
-        raise UnsupportedTokenFormat("token format is not web-eid:MAJOR.MINOR")
-    major, minor = int(match.group(1)), int(match.group(2) or 0)
-    if major != KNOWN_MAJOR or minor > KNOWN_MINOR:
-        raise UnsupportedTokenFormat(f"unsupported token format version {major}.{minor}")
-    return major, minor
+        raise UnsupportedTokenFormat("unsupported token format: not web-eid:1[.MINOR]")
+    return KNOWN_MAJOR, int(match.group(1) or 0)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class AuthToken:
     format: str = FORMAT_1_0
     app_version: str = APP_VERSION
     unverified_intermediate_certificates: tuple[bytes, ...] = field(default=())
+    unverified_signing_certificates: tuple[SigningCertificate, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of the Web eID format (field names as Web eID spells them)."""
@@ -74,6 +76,8 @@ class AuthToken:
             out["unverifiedIntermediateCertificates"] = [
                 _b64(c) for c in self.unverified_intermediate_certificates
             ]
+        if self.unverified_signing_certificates:
+            out["unverifiedSigningCertificates"] = [c.to_dict() for c in self.unverified_signing_certificates]
         return out
 
     def to_json(self) -> str:
@@ -106,7 +110,12 @@ class AuthToken:
                     f"'unverifiedIntermediateCertificates' must be a list of 1 to {MAX_INTERMEDIATES} items"
                 )
             intermediates = tuple(_b64_value(v, "unverifiedIntermediateCertificates") for v in raw)
-        return cls(certificate, algorithm, signature, str(fmt), app_version, intermediates)
+        signing: tuple[SigningCertificate, ...] = ()
+        if "unverifiedSigningCertificates" in data:
+            if minor < 1:
+                raise TokenParseError("signing certificates need format web-eid:1.1")
+            signing = parse_signing_certificates(data["unverifiedSigningCertificates"])
+        return cls(certificate, algorithm, signature, str(fmt), app_version, intermediates, signing)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> AuthToken:
@@ -125,7 +134,9 @@ class AuthToken:
         except (ValueError, RecursionError) as exc:
             raise TokenParseError("token is not valid JSON") from exc
         token = cls.from_dict(data)
-        if len(text) > MAX_TOKEN_LENGTH and not token.unverified_intermediate_certificates:
+        if len(text) > MAX_TOKEN_LENGTH and not (
+            token.unverified_intermediate_certificates or token.unverified_signing_certificates
+        ):
             raise TokenParseError(f"token length {len(text)} is out of bounds")
         return token
 

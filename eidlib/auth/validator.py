@@ -29,6 +29,7 @@ from eidlib.auth import errors
 from eidlib.auth.algorithms import get_algorithm, signed_message, verify_signature
 from eidlib.auth.challenge import ChallengeFlow, ChallengeStore
 from eidlib.auth.origin import normalize_origin
+from eidlib.auth.signing_certificates import check_signing_certificates
 from eidlib.auth.token import MAX_TOKEN_LENGTH, MAX_TOKEN_LENGTH_WITH_INTERMEDIATES, AuthToken
 from eidlib.auth.user import AuthenticatedUser
 from eidlib.errors import EidError
@@ -225,7 +226,13 @@ class AuthTokenValidator:
                 intermediates = [_parse(c, "intermediate certificate") for c in extra]
                 known = _validated_chain(leaf, intermediates, self.policy, at)
                 self._chains.put(key, known)
-            return _trusted_user(known, self.policy, at, algorithm.name)
+            user = _trusted_user(known, self.policy, at, algorithm.name)
+            if parsed.unverified_signing_certificates:
+                check_signing_certificates(
+                    parsed.unverified_signing_certificates, leaf.certificate, trust=self.policy.trust, now=at,
+                    intermediates=parsed.unverified_intermediate_certificates,
+                )
+            return user
         except x509_errors.CertificateError as exc:
             raise errors.as_auth_error(exc) from exc
 
@@ -272,7 +279,9 @@ def _parse_token(token: str | bytes | dict[str, Any]) -> AuthToken:
         if size > MAX_TOKEN_LENGTH_WITH_INTERMEDIATES:
             raise errors.TokenParseError("token is too long")
         parsed = AuthToken.from_dict(token)
-        if size > MAX_TOKEN_LENGTH and not parsed.unverified_intermediate_certificates:
+        if size > MAX_TOKEN_LENGTH and not (
+            parsed.unverified_intermediate_certificates or parsed.unverified_signing_certificates
+        ):
             raise errors.TokenParseError("token is too long")
         return parsed
     if isinstance(token, bytes) and len(token) > 4 * MAX_TOKEN_LENGTH_WITH_INTERMEDIATES:

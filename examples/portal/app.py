@@ -58,6 +58,7 @@ from examples.portal.challenges import (
 from examples.portal.errors import BadBody, RateLimited, StoreUnavailable
 from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, pick_language, texts
 from examples.portal.sessions import MemorySessionStore, SessionManager, SessionRecord
+from examples.portal.webeid_pages import create_blueprint as webeid_pages
 
 COOKIE = "__Host-eidportal"
 LANG_COOKIE = "__Host-eidportal-lang"
@@ -134,6 +135,7 @@ def create_app(
     limits = limits or ChallengeLimits()
     gate = ChallengeGate(validator, rate_limiter or MemoryRateLimiter(limits), ledger or MemoryPendingLedger(limits))
     pre_login = PreLoginIds(key)
+    app.register_blueprint(webeid_pages())
 
     def csrf_ok(session_id: str | None) -> bool:
         sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token") or ""

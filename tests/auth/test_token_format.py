@@ -16,7 +16,8 @@ from tests.auth.webeid_vectors import ES384, RS256
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("web-eid:1", (1, 0)), ("web-eid:1.0", (1, 0)), ("web-eid:1.1", (1, 1))],
+    [("web-eid:1", (1, 0)), ("web-eid:1.0", (1, 0)), ("web-eid:1.1", (1, 1)), ("web-eid:1.2", (1, 2)),
+     ("web-eid:1.01", (1, 1))],
 )
 def test_parse_format(value: str, expected: tuple[int, int]) -> None:
     assert parse_format(value) == expected
@@ -24,7 +25,7 @@ def test_parse_format(value: str, expected: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["web-eid:10", "web-eid:1.2", "web-eid:2.0", "web-eid:0.9", "web-eid:01.0", "web-eid:1.01", "web-eid:1.",
+    ["web-eid:10", "web-eid:1.x", "web-eid:2.0", "web-eid:0.9", "web-eid:01.0", "web-eid:1.-1", "web-eid:1.",
      "web-eid:", "WEB-EID:1.0", "web-eid:1.0.0", " web-eid:1.0", "", None, 1, "web-eid:1.1\n"],
 )
 def test_parse_format_rejects(value: object) -> None:

@@ -204,7 +204,7 @@ def _flip(text: str, index: int) -> str:
         ({"format": _DELETE}, UnsupportedTokenFormat),
         ({"format": "web-eid:2"}, UnsupportedTokenFormat),
         ({"format": "web-eid:10"}, UnsupportedTokenFormat),
-        ({"format": "web-eid:1.2"}, UnsupportedTokenFormat),
+        ({"format": "web-eid:1.x"}, UnsupportedTokenFormat),
         ({"format": "web-eid:1.0 "}, UnsupportedTokenFormat),
         ({"format": "webeid:1.0"}, UnsupportedTokenFormat),
         ({"format": 1.0}, UnsupportedTokenFormat),
