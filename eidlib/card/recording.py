@@ -10,8 +10,9 @@ reader name, whether the personal data was anonymised. Replaying runs the same s
 wherever it appears: identity file, address file, card serial in GET CARD DATA, the names and
 national number inside the user certificates) keeping every length, so the protocol replays while
 the National Register signatures no longer apply. The photo becomes a blank JPEG of the same size
-and the identity's photo hash is recomputed. The user certificates' public keys stay (they name
-no one, but are unique to the card).
+and the identity's photo hash is recomputed. What is unique to the card without naming anyone is
+replaced too, since a public directory of certificates would name its holder: the user
+certificates' serial numbers, public keys and CA signatures, and the signatures the card made.
 """
 
 from __future__ import annotations
@@ -22,9 +23,18 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from asn1crypto import algos as asn1_algos
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from eidlib.apdu.replay import FORMAT, ReplayTransport
 from eidlib.apdu.trace import redact_command
 from eidlib.apdu.transport import ForwardingTransport, Transport
+from eidlib.belpic.der import trim_der
+from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.files import CardFile
 from eidlib.belpic.hashes import PHOTO_HASHES
 from eidlib.belpic.ins import Ins
@@ -152,6 +162,10 @@ _USER_CERTIFICATES = (CardFile.AUTHENTICATION_CERTIFICATE, CardFile.SIGNATURE_CE
 _MIN_CERTIFICATE_TOKEN = 3
 _SERIAL_LENGTH = 16
 _JPEG_START, _JPEG_END = b"\xff\xd8\xff", b"\xff\xd9"
+#: Commands whose answer (directly or through GET RESPONSE) is a signature made by the card's keys.
+_SIGNING = (Ins.PSO, Ins.INTERNAL_AUTHENTICATE)
+#: New keys tried for one of the same encoded length (an RSA modulus is a byte shorter now and then).
+_KEY_ATTEMPTS = 20
 
 
 class _Replacer:
@@ -197,8 +211,9 @@ class _Files:
     def __init__(self, exchanges: list[dict[str, Any]]) -> None:
         self.reads: list[tuple[int, str, int, int]] = []  # (exchange, path, offset, length)
         self.card_data: list[int] = []
+        self.signatures: list[int] = []  # answers carrying a signature the card made (PSO, GET RESPONSE)
         self.content: dict[str, bytearray] = {}
-        path = ""
+        path, previous = "", 0
         for index, exchange in enumerate(exchanges):
             command = bytes.fromhex(exchange["command"])
             response = bytes.fromhex(exchange["response"])
@@ -216,7 +231,70 @@ class _Files:
                 self.reads.append((index, path, offset, len(data)))
             elif ins == Ins.GET_CARD_DATA and len(response) >= _SERIAL_LENGTH + 2:
                 self.card_data.append(index)
+            elif len(response) > 2 and (ins in _SIGNING or (ins == Ins.GET_RESPONSE and previous in _SIGNING)):
+                self.signatures.append(index)
+            if ins != Ins.GET_RESPONSE:
+                previous = ins
 
+
+
+def _card_unique_values(der: bytes, replace: _Replacer) -> list[tuple[bytes, bytes]]:
+    """(original, replacement) for the serial number, public key and CA signature of a certificate.
+
+    Each replacement has the original's length and keeps the certificate readable: a positive
+    serial, a real public key of the same type and size (freshly made), random signature bytes.
+    """
+    try:
+        certificate = asn1_x509.Certificate.load(trim_der(der))
+        tbs = certificate["tbs_certificate"]
+        serial = tbs["serial_number"].contents
+        spki = tbs["subject_public_key_info"]
+        key = spki["public_key"].contents
+        # BIT STRING contents start with the unused-bits byte (0): the value is what follows.
+        signature = certificate["signature_value"].contents[1:]
+        public = serialization.load_der_public_key(spki.dump())
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm, BelpicFormatError):
+        return []  # not a certificate the anonymiser can read: its text was replaced all the same
+    if serial not in replace.done:
+        replace.done[serial] = _positive_integer(len(serial))
+    if key not in replace.done:
+        replace.done[key] = _fresh_public_key(public, len(key))
+    if signature not in replace.done:
+        replace.done[signature] = _fresh_signature(signature)
+    return [(serial, replace.done[serial]), (key, replace.done[key]), (signature, replace.done[signature])]
+
+
+def _positive_integer(length: int) -> bytes:
+    """Random INTEGER contents of ``length`` bytes: positive, with no superfluous leading byte."""
+    fresh = bytearray(secrets.token_bytes(length))
+    fresh[0] = 0x01 + fresh[0] % 0x7F
+    return bytes(fresh)
+
+
+def _fresh_signature(signature: bytes) -> bytes:
+    """Random bytes in the shape of ``signature``: an ECDSA ``SEQUENCE {r, s}`` keeps its DER shape."""
+    try:
+        pair = asn1_algos.DSASignature.load(signature)
+        r, s = pair["r"].contents, pair["s"].contents
+    except (ValueError, TypeError, KeyError):
+        return secrets.token_bytes(len(signature))  # RSA: any bytes of the modulus' length
+    return signature.replace(r, _positive_integer(len(r)), 1).replace(s, _positive_integer(len(s)), 1)
+
+
+def _fresh_public_key(public: object, length: int) -> bytes:
+    """The subjectPublicKey bits of a new key like ``public``, exactly ``length`` bytes long."""
+    for _ in range(_KEY_ATTEMPTS):
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            new: rsa.RSAPublicKey | ec.EllipticCurvePublicKey = ec.generate_private_key(public.curve).public_key()
+        elif isinstance(public, rsa.RSAPublicKey):
+            new = rsa.generate_private_key(public.public_numbers().e, public.key_size).public_key()
+        else:
+            break
+        spki = new.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        bits = asn1_keys.PublicKeyInfo.load(spki)["public_key"].contents
+        if len(bits) == length:
+            return bytes(bits)
+    raise RecordingError("cannot make a replacement public key of the same length")
 
 
 def _rewrite_tlv(data: bytearray, tags: Mapping[int, Any]) -> None:
@@ -269,9 +347,14 @@ def anonymise(recording: Mapping[str, Any]) -> dict[str, Any]:
             continue
         for original in sorted(tokens, key=len, reverse=True):
             der[:] = bytes(der).replace(original, replace.done[original])
+        for unique, fresh in _card_unique_values(bytes(der), replace):
+            der[:] = bytes(der).replace(unique, fresh)
     for index, path, offset, length in files.reads:
         data = files.content[path][offset : offset + length]
         exchanges[index]["response"] = (bytes(data) + b"\x90\x00").hex()
+    for index in files.signatures:
+        answer = bytes.fromhex(exchanges[index]["response"])
+        exchanges[index]["response"] = (replace.binary(answer[:-2]) + answer[-2:]).hex()
     for index in files.card_data:
         response = bytearray(bytes.fromhex(exchanges[index]["response"]))
         response[:_SERIAL_LENGTH] = replace.binary(bytes(response[:_SERIAL_LENGTH]))

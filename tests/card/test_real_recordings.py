@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,25 @@ def test_record_anonymise_replay_on_every_generation(name: str) -> None:
         subject = x509.load_der_x509_certificate(auth).subject
         assert after.national_number in subject.rfc4514_string()
         assert after.surname in subject.rfc4514_string()
+
+
+@pytest.mark.parametrize("name", ["1.7", "1.8"])
+def test_anonymised_recording_keeps_nothing_unique_to_the_card(name: str) -> None:
+    """Serial numbers, public keys and signatures identify a holder through a certificate directory."""
+    recording = record_session(VirtualTransport(virtual_card(name)), list(STEPS), pin="1234")
+    original = replay_session(recording)
+    hidden = anonymise(recording)
+    again = replay_session(hidden)
+    text = json.dumps(hidden)
+    for role in ("authentication", "signature"):
+        before = x509.load_der_x509_certificate(getattr(original["certificates"], role))
+        after = x509.load_der_x509_certificate(getattr(again["certificates"], role))
+        before_key = before.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        after_key = after.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        assert len(before_key) == len(after_key) and before_key != after_key, role
+        assert before.serial_number != after.serial_number, role
+        assert before.signature.hex() not in text and before.signature != after.signature, role
+    assert len(again["sign"]) == len(original["sign"]) and original["sign"].hex() not in text
 
 
 def test_anonymising_twice_gives_other_values() -> None:
