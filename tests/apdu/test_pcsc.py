@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from smartcard import scard
@@ -44,7 +44,6 @@ from eidlib.apdu.pcsc import (
     wait_for_card,
     wait_for_removal,
 )
-from eidlib.cli.main import main as eid_main
 from eidlib.emulator import ATR, Profile, VirtualCard
 from eidlib.emulator.persona import Persona
 from tests.pcsc_harness import PCSCD_SOCKET, REPO_ROOT, VPCD_READERS, PcscStack
@@ -131,12 +130,7 @@ def test_pcscd_not_running(pcscd_not_running: None) -> None:
             call()
 
 
-def test_eid_readers_without_pcscd(pcscd_not_running: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert eid_main(["readers"]) == 4  # ExitCode.NO_CARD (docs/cli-json.md)
-    assert "pcscd" in capsys.readouterr().err
-
-
-def test_pcscd_without_readers(pcscd_no_readers: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pcscd_without_readers(pcscd_no_readers: PcscStack) -> None:
     assert pcscd_no_readers.running
     assert list_readers() == []
     assert all_reader_status() == []
@@ -150,8 +144,6 @@ def test_pcscd_without_readers(pcscd_no_readers: PcscStack, capsys: pytest.Captu
         assert monitor.poll(0.3) == []  # returns (an unbounded wait would run into the test timeout)
     with pytest.raises(NoCardError):
         wait_for_card(None, 0.3)
-    assert eid_main(["readers"]) == 0
-    assert capsys.readouterr().out.strip() == "no readers"
 
 
 # -- the stack with both virtual cards ----------------------------------------------------------
@@ -235,7 +227,7 @@ def test_protocol_negotiation(pcsc_stack: PcscStack) -> None:
         PcscTransport(pcsc_stack.reader_17, protocol=other).connect()  # type: ignore[arg-type]
 
 
-def test_reader_without_card(pcscd_no_card: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_reader_without_card(pcscd_no_card: PcscStack) -> None:
     reader = pcscd_no_card.reader_18
     assert not reader_status(reader).card_present
     assert reader_status(reader).atr == b""
@@ -243,8 +235,6 @@ def test_reader_without_card(pcscd_no_card: PcscStack, capsys: pytest.CaptureFix
         PcscTransport(reader).connect()
     with pytest.raises(NoCardError, match="no reader holds a card"):
         PcscTransport().connect()
-    assert eid_main(["readers"]) == 0
-    assert f"{reader}: no card" in capsys.readouterr().out
 
 
 def test_removal_between_commands(pcsc_cards: PcscStack) -> None:
@@ -508,33 +498,6 @@ def test_restart_card_with_a_persona(pcsc_cards: PcscStack) -> None:
         pcsc_cards.restart_card(0, persona=None)
     with PcscTransport(pcsc_cards.reader_17) as transport:
         assert read_file(transport, IDENTITY) != expected.rstrip(b"\x00")
-
-
-def test_eid_readers_lists_the_cards(pcsc_stack: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
-    assert eid_main(["readers"]) == 0
-    out = capsys.readouterr().out
-    assert f"{pcsc_stack.reader_18}: card, ATR {ATR['1.8'].hex(' ').upper()}" in out
-    assert eid_main(["--json", "readers"]) == 0
-    assert '"card_present": true' in capsys.readouterr().out
-
-
-#: Instructions that would use up PIN tries (VERIFY, CHANGE/RESET REFERENCE DATA) stay out of the fuzz.
-PIN_INS = (0x20, 0x21, 0x24, 0x2C)
-
-
-# The fixture's clean-up once after all examples is what is wanted here.
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=st.binary(min_size=0, max_size=400).filter(lambda b: len(b) < 2 or b[1] not in PIN_INS))
-def test_arbitrary_bytes_through_pcscd_give_an_answer_or_a_typed_error(pcsc_cards: PcscStack, raw: bytes) -> None:
-    with PcscTransport(pcsc_cards.reader_18) as transport:
-        try:
-            answer = transport.transmit(raw)
-        except ApduFormatError:
-            assert len(raw) < 4
-        else:
-            assert len(answer) >= 2
-        # The card and pcscd survived whatever was sent.
-        assert transport.transmit(GET_CARD_DATA)[-2:] == b"\x90\x00"
 
 
 def test_short_command_is_refused_before_the_reader(pcsc_stack: PcscStack) -> None:

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.apdu.errors import CardRemovedError, NoCardError
 from eidlib.apdu.pcsc import wait_for_card
-from eidlib.cli.main import main
 from eidlib.opener import open_card
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import PinRequired, WrongPin
@@ -98,21 +97,6 @@ def test_removal_mid_sign_through_pcscd(pcsc_cards: PcscStack) -> None:
         pcsc_cards.insert_card(slot)
         wait_for_card(pcsc_cards.reader(slot), 10.0)
         assert len(card.sign(b"again", pin=PIN)) == 256
-
-
-def test_cli_read_through_pcscd(pcsc_cards: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
-    import json
-
-    code = main(["--reader", pcsc_cards.reader_18, "read", "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0
-    data = json.loads(out)
-    assert data["integrity"]["valid"] is True
-    assert "reading photo" in err  # progress on a real reader
-    code = main(["diagnose", "--json"])
-    report = json.loads(capsys.readouterr().out)
-    assert report["pcscd"]["reachable"] and len(report["cards"]) == 2
-    assert code == 0, report["problems"]
 
 
 def test_reset_by_another_application_keeps_the_file_cache(pcsc_cards: PcscStack) -> None:

@@ -583,17 +583,6 @@ def test_eid_emulate_serves_the_virtual_card_and_exits_cleanly(
     assert not control.exists()
 
 
-def test_emulate_card_options_are_checked() -> None:
-    from eidlib.cli.emulate import build_card
-
-    with pytest.raises(VpcdError, match="unknown card options: bogus"):
-        build_card({"profile": "1.8", "bogus": 1})
-    with pytest.raises(VpcdError, match="profile"):
-        build_card({"profile": "2.0"})
-    card = build_card({"profile": "1.7", "kids": True})
-    assert card.atr == bytes.fromhex("3B9813400AA503010101AD1311")
-
-
 def test_removal_between_recv_and_quickack_does_not_kill_the_thread(
     served: tuple[FakeVpcd, VpcdClient, FakeCard], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -137,38 +133,6 @@ def test_applet_18_through_opensc_is_typed(pcsc_cards: PcscStack) -> None:
         assert token.private_key("authentication").coordinate_size == 48
         with pytest.raises(NotSupported):
             token.sign(b"x")
-
-
-def test_cli_sign_over_opensc(pcsc_cards: PcscStack, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from eidlib.cli.main import main
-
-    document = tmp_path / "data.bin"
-    document.write_bytes(b"eid --pkcs11 sign")
-    output = tmp_path / "data.sig"
-    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
-    # open_source takes the first BELPIC token: vpcd slot 0 holds the 1.7 card
-    assert pcsc_cards.reader_17 == pcsc_cards.reader(0)
-    code = main(["--pkcs11", OPENSC, "sign", str(document), "--key", "auth", "--pin-stdin", "-o", str(output)])
-    assert code == 0, capsys.readouterr().err
-    with open_card(reader=pcsc_cards.reader_17) as card:
-        certificate = card.read_certificates().authentication
-    rsa_public(certificate).verify(output.read_bytes(), document.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
-    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
-    try:
-        code = main(["--pkcs11", OPENSC, "sign", str(document), "--key", "signature", "--pin-stdin"])
-        assert code == 6 and "non-repudiation" in capsys.readouterr().err  # 6: the card cannot (docs/cli-json.md)
-    finally:
-        reset_card(pcsc_cards, pcsc_cards.reader_17)
-
-
-def test_pkcs11_info_over_opensc(pcsc_cards: PcscStack, capsys: pytest.CaptureFixture[str]) -> None:
-    from eidlib.cli.pkcs11_commands import run_info
-
-    assert run_info(argparse.Namespace(pkcs11=OPENSC, label="BELPIC", json=True)) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["label"].startswith("BELPIC") and "CKM_SHA256_RSA_PKCS" in report["mechanisms"]
-    assert "certificates_unavailable" in report  # private until login on an applet 1.7 card
 
 
 def test_change_pin_through_opensc(opensc_17: Pkcs11Token) -> None:
