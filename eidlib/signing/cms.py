@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from eidlib.belpic.hashes import HashAlgorithm
 from eidlib.errors import EidError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
-from eidlib.token.errors import NotSupported
+from eidlib.token.errors import NotSupported, PinRequired
 from eidlib.token.pin import PinInput
 from eidlib.token.protocol import HashName, KeyName, PaddingName, Token
 
@@ -132,7 +132,17 @@ def sign_file_cms(
     if hash not in get_args(HashName):
         raise NotSupported(f"unknown hash {hash!r}")
     content = _content(path_or_bytes)
-    certificates = token.read_certificates()
+    try:
+        certificates = token.read_certificates()
+    except PinRequired:
+        if pin is None:
+            raise
+        # Some modules (OpenSC on applet 1.7) show the certificates only after a login; that login
+        # serves the authentication key, while the signature key still gets its own PIN below.
+        token.verify_pin(pin)
+        certificates = token.read_certificates()
+        if key == "authentication":
+            pin = None
     signer_der = certificates.signature if key == "signature" else certificates.authentication
     if signer_der is None:
         raise CmsError(f"the token has no {key} certificate")

@@ -53,7 +53,7 @@ def test_every_catalogue_entry_has_a_hint_or_the_errors_own_text() -> None:
 def test_describe_fills_the_templates_and_keeps_the_status_word() -> None:
     report = describe(KeyNotPresent("signature", sw=0x6A88))
     assert report.message == "This card has no signature key." and report.status_word == "6A88"
-    assert report.exit_code == ExitCode.CARD and "--key auth" in (report.hint or "")
+    assert report.exit_code == ExitCode.CARD and "adult" in (report.hint or "")
     assert describe(WrongPin(2)).message == "Wrong PIN: 2 tries left."
     assert describe(WrongPin(None)).message == "Wrong PIN."
     assert describe(PinBlocked()).exit_code == ExitCode.PIN

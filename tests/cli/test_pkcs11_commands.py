@@ -124,7 +124,8 @@ class TestCardCommandsOverPkcs11:
         report = json.loads(out)
         assert (report["pin_tries_left"], report["blocked"], report["command"]) == (None, False, "pin status")
 
-    @pytest.mark.parametrize(("key", "certificate"), [("auth", "authentication"), ("signature", "signature")])
+    # eid sign never uses the authentication key (tests/cli/test_card_commands.py: test_sign_refuses_...)
+    @pytest.mark.parametrize(("key", "certificate"), [("signature", "signature")])
     def test_sign(self, softhsm: SoftHsm, tmp_path: Path, key: str, certificate: str,
                   capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
         document = tmp_path / "data.bin"
