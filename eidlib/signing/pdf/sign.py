@@ -230,7 +230,7 @@ def sign_pdf(
     """
     chosen = options or PdfSignatureOptions()
     level = Level(chosen.level)
-    timestamper = TsaClient(tsa) if isinstance(tsa, str) else tsa
+    timestamper = (TsaClient(tsa) if isinstance(tsa, str) else tsa) if level.needs_tsa else None
     if level.needs_tsa and timestamper is None:
         raise DocumentSigningError(f"PAdES {level.value} needs a time-stamp authority (tsa=URL)")
     reader = read_pdf(pdf)

@@ -21,6 +21,7 @@ from pyhanko.sign.validation import async_validate_pdf_signature, async_validate
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import SignatureValidationError, ValidationInfoReadingError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel, TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
@@ -44,6 +45,8 @@ _MODIFICATIONS = {
     ModificationLevel.FORM_FILLING: Modifications.FORM_FILLING,
     ModificationLevel.ANNOTATIONS: Modifications.ANNOTATIONS,
 }
+#: A signing certificate needs nonRepudiation or digitalSignature; which one is reported.
+_KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
 # pyHanko warns about every untrusted or unrevocable path it sees; the report says it instead.
 _QUIET = ("pyhanko", "pyhanko_certvalidator")
 
@@ -99,7 +102,7 @@ async def _validate_signature(
     context = _context(anchors, sig.other_embedded_certs)
     try:
         status: PdfSignatureStatus = await async_validate_pdf_signature(
-            sig, signer_validation_context=context, ts_validation_context=context
+            sig, signer_validation_context=context, ts_validation_context=context, key_usage_settings=_KEY_USAGE
         )
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         return _broken(sig, f"the signature cannot be validated: {exc}")
@@ -127,7 +130,8 @@ async def _validate_signature(
     if ltv_context is not None:
         try:
             ltv_status = await async_validate_pdf_signature(
-                sig, signer_validation_context=ltv_context, ts_validation_context=ltv_context, skip_diff=True
+                sig, signer_validation_context=ltv_context, ts_validation_context=ltv_context, skip_diff=True,
+                key_usage_settings=_KEY_USAGE,
             )
             ltv = bool(ltv_status.bottom_line and ltv_status.timestamp_validity is not None
                        and ltv_status.timestamp_validity.trusted)
