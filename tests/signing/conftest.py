@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.signing.world import SigningWorld, signing_world
@@ -42,7 +40,7 @@ def world17(worlds: dict[str, SigningWorld]) -> SigningWorld:
 
 
 @pytest.fixture
-def revoked_world(tmp_path: Path) -> Iterator[SigningWorld]:
+def revoked_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SigningWorld]:
     """A 1.8 world whose OCSP responder says the card's certificates are revoked."""
-    with signing_world("1.8", tmp_path / "revoked", revoked=True) as revoked:
+    with signing_world("1.8", tmp_path_factory.mktemp("revoked") / "w", revoked=True) as revoked:
         yield revoked

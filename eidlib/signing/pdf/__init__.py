@@ -20,9 +20,10 @@ from eidlib.signing.pdf.errors import (
     VerificationInputError,
     WebEidSigningError,
 )
-from eidlib.signing.pdf.sign import Level, PdfSignatureOptions, sign_pdf
+from eidlib.signing.pdf.sign import Level, PdfSignatureOptions, sign_pdf, sign_pdf_file
 from eidlib.signing.pdf.signer import PinSource, TokenSigner
 from eidlib.signing.pdf.tsa import TsaClient
+from eidlib.signing.pdf.verify import verify_pdf
 
 __all__ = [
     "DocumentSigningError",
@@ -42,4 +43,6 @@ __all__ = [
     "VisibleSignature",
     "WebEidSigningError",
     "sign_pdf",
+    "sign_pdf_file",
+    "verify_pdf",
 ]

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -34,6 +36,7 @@ from eidlib.errors import EidError
 from eidlib.signing.pdf.adapter import HashName, KeyName, PaddingName, RevocationFetcher, Token
 from eidlib.signing.pdf.appearance import VisibleSignature, document_language, signature_text, signer_name
 from eidlib.signing.pdf.errors import DocumentSigningError, PdfInputError, TimestampError
+from eidlib.signing.pdf.files import check_output_path, read_input, write_atomically
 from eidlib.signing.pdf.signer import PinSource, TokenSigner
 from eidlib.signing.pdf.tsa import TsaClient
 
@@ -300,3 +303,27 @@ async def _sign(
     output = io.BytesIO()
     await pdf_signer.async_sign_pdf(writer, output=output)
     return output.getvalue()
+
+
+def sign_pdf_file(
+    token: Token,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    pin_source: PinSource,
+    options: PdfSignatureOptions | None = None,
+    tsa: TsaClient | str | None = None,
+    revocation: RevocationFetcher | None = None,
+    trust_roots: Sequence[bytes] | None = None,
+) -> Path:
+    """Sign the PDF file ``source`` into ``output``; see :func:`sign_pdf`.
+
+    ``output`` is checked before the token is used; it is written atomically and only when the
+    signature succeeded, so a failure never leaves a file behind; ``source`` is only read.
+    """
+    target = check_output_path(output, source)
+    data = read_input(source)
+    signed = sign_pdf(token, data, pin_source=pin_source, options=options, tsa=tsa, revocation=revocation,
+                      trust_roots=trust_roots)
+    write_atomically(target, signed)
+    return target
