@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eidlib.cli.pkcs11_commands",
     "eidlib.cli.emulate",
     "eidlib.cli.record",
+    "eidlib.cli.pdf_commands",
 )
 
 

@@ -1,0 +1,85 @@
+"""``eid sign-pdf`` and ``eid verify``, as a user runs them (subprocesses, real services)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from pyhanko.sign.ades.report import AdESPassed
+
+from eidlib.cli.main import main
+from eidlib.emulator.pki import TestPki
+from tests.signing.documents import contract_pdf
+from tests.signing.netns_run import run_in_namespace
+from tests.signing.pyhanko_ltv import ades_lta_verdict
+
+EID = [sys.executable, "-m", "eidlib.cli.main"]
+
+
+@pytest.mark.parametrize("profile", ["1.7", "1.8"])
+def test_sign_pdf_b_lt_from_the_virtual_card_is_trusted_by_pdfsig_and_pyhanko(profile: str, tmp_path: Path) -> None:
+    (tmp_path / "in.pdf").write_bytes(contract_pdf(lang="fr-BE"))
+    results = run_in_namespace(tmp_path, profile, [
+        [*EID, "--virtual", profile, "sign-pdf", "in.pdf", "-o", "out.pdf", "--level", "B-LT", "--tsa", "{TSA}",
+         "--visible", "1,300,100,250,60", "--reason", "Akkoord", "--pin-stdin"],
+        ["pdfsig", "-nssdir", "{NSS}", "out.pdf"],
+        [*EID, "--virtual", profile, "verify", "out.pdf", "--json"],
+        [*EID, "--virtual", profile, "verify", "out.pdf"],
+    ])
+    signed, checked, verified, human = results
+    assert signed["returncode"] == 0, signed["stderr"]
+    assert "Signature Validation: Signature is Valid." in str(checked["stdout"])
+    assert "Certificate Validation: Certificate is Trusted." in str(checked["stdout"])
+    report = json.loads(str(verified["stdout"]))
+    assert verified["returncode"] == 0 and report["valid"]
+    (signature,) = report["signatures"]
+    assert signature["level"] == "B-LT" and signature["ltv_enabled"] and signature["non_repudiation"]
+    assert "Specimen" in signature["signer"]
+    assert "LTV enabled" in str(human["stdout"])
+    pdf = (tmp_path / "out.pdf").read_bytes()
+    assert ades_lta_verdict(pdf, TestPki.load(profile=profile).root.cert_der()).name == "NO_POE"  # B-LT: no doc stamp
+    assert (tmp_path / "in.pdf").read_bytes() == contract_pdf(lang="fr-BE")
+
+
+def test_verify_explains_a_tampered_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.pdf"
+    source.write_bytes(contract_pdf())
+    monkeypatch.setattr("sys.stdin", _Lines("1234\n"))
+    assert main(["--virtual", "1.8", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"), "--pin-stdin"]) == 0
+    signed = (tmp_path / "out.pdf").read_bytes()
+    (tmp_path / "bad.pdf").write_bytes(signed.replace(b"page 1", b"page 2", 1))
+    capsys.readouterr()
+    assert main(["--virtual", "1.8", "verify", str(tmp_path / "out.pdf")]) == 0
+    assert "PDF: VALID" in capsys.readouterr().out
+    assert main(["--virtual", "1.8", "verify", str(tmp_path / "bad.pdf")]) == 1
+    out = capsys.readouterr().out
+    assert "NOT VALID" in out and "intact:            NO" in out and "altered after signing" in out
+
+
+def test_sign_pdf_refuses_the_input_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "in.pdf"
+    source.write_bytes(contract_pdf())
+    assert main(["--virtual", "1.8", "sign-pdf", str(source), "-o", str(source), "--pin-stdin"]) == 1
+    assert "never overwritten" in capsys.readouterr().err
+    assert source.read_bytes() == contract_pdf()
+
+
+def test_sign_pdf_wrong_pin_leaves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "in.pdf"
+    source.write_bytes(contract_pdf())
+    monkeypatch.setattr("sys.stdin", _Lines("0000\n"))
+    assert main(["--virtual", "1.7", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"), "--pin-stdin"]) == 1
+    assert "PIN" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.pdf"]
+
+
+class _Lines:
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines(keepends=True)
+
+    def readline(self) -> str:
+        return self._lines.pop(0) if self._lines else ""
