@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pytest
 
 from tests.signing.world import SigningWorld, signing_world
-
 
 
 @pytest.fixture(scope="session")

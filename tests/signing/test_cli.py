@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from pyhanko.sign.ades.report import AdESPassed
 
 from eidlib.cli.main import main
 from eidlib.emulator.pki import TestPki
