@@ -24,8 +24,10 @@ from eidlib.signing.pdf.sign import Level, PdfSignatureOptions, sign_pdf, sign_p
 from eidlib.signing.pdf.signer import PinSource, TokenSigner
 from eidlib.signing.pdf.tsa import TsaClient
 from eidlib.signing.pdf.verify import verify_pdf
+from eidlib.signing.pdf.webeid import DigestToSign, WebEidPdfSigning
 
 __all__ = [
+    "DigestToSign",
     "DocumentSigningError",
     "Level",
     "OutputPathError",
@@ -41,6 +43,7 @@ __all__ = [
     "TsaClient",
     "VerificationInputError",
     "VisibleSignature",
+    "WebEidPdfSigning",
     "WebEidSigningError",
     "sign_pdf",
     "sign_pdf_file",

@@ -163,17 +163,17 @@ def _issuer_of(certificate: asn1_x509.Certificate,
 
 def _collect_revocation(
     fetcher: RevocationFetcher,
-    signer: TokenSigner,
+    leaf_der: bytes,
+    chain_der: Sequence[bytes],
     tsa_certificates: Sequence[asn1_x509.Certificate],
     anchors: Sequence[asn1_x509.Certificate],
 ) -> RevocationData:
     """OCSP for the signer, CRLs for the CA and the TSA's certificates (checked by eidlib; fail closed)."""
-    if len(signer.chain_der) < 1:
-        raise DocumentSigningError("the token gives no CA certificate: revocation data cannot be fetched")
-    ca_der = signer.chain_der[0]
-    ocsps = [fetcher.ocsp(signer.leaf_der, ca_der)]
+    if len(chain_der) < 1:
+        raise DocumentSigningError("no CA certificate for the signer: revocation data cannot be fetched")
+    ocsps = [fetcher.ocsp(leaf_der, chain_der[0])]
     crls: list[bytes] = []
-    chain = [asn1_x509.Certificate.load(d) for d in signer.chain_der]
+    chain = [asn1_x509.Certificate.load(d) for d in chain_der]
     pool = [*chain, *tsa_certificates, *anchors]
     anchor_keys = {a.public_key.dump() for a in anchors}
 
@@ -231,6 +231,32 @@ def sign_pdf(
     Raises :class:`DocumentSigningError` subclasses, PIN errors, revocation errors,
     card errors; nothing is returned half-made.
     """
+    plan = plan_signature(pdf, options, tsa)
+    chosen = plan.options
+    signer = TokenSigner(token, pin_source=pin_source, key=chosen.key, hash=chosen.hash, padding=chosen.padding)
+    try:
+        return asyncio.run(_sign(plan, signer, revocation or RevocationFetcher(), trust_roots, signing_time))
+    except EidError:
+        raise
+    except (SigningError, PathBuildingError, PathValidationError, PdfError) as exc:
+        raise DocumentSigningError(f"pyHanko could not finish the signature: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SigningPlan:
+    """Everything about one signature that is known before the card signs."""
+
+    pdf: bytes
+    reader: PdfFileReader
+    options: PdfSignatureOptions
+    level: Level
+    field_name: str
+    field_exists: bool
+    timestamper: TsaClient | None
+
+
+def plan_signature(pdf: bytes, options: PdfSignatureOptions | None, tsa: TsaClient | str | None) -> SigningPlan:
+    """Read the PDF and settle the field, level and TSA; no token is involved yet."""
     chosen = options or PdfSignatureOptions()
     level = Level(chosen.level)
     timestamper = (TsaClient(tsa) if isinstance(tsa, str) else tsa) if level.needs_tsa else None
@@ -240,66 +266,70 @@ def sign_pdf(
     field_name, field_exists = _field_name(reader, chosen)
     if chosen.visible is not None and chosen.visible.page > _page_count(reader):
         raise PdfInputError(f"the document has no page {chosen.visible.page}")
-    signer = TokenSigner(token, pin_source=pin_source, key=chosen.key, hash=chosen.hash, padding=chosen.padding)
-    try:
-        return asyncio.run(
-            _sign(pdf, reader, signer, chosen, level, field_name, field_exists, timestamper,
-                  revocation or RevocationFetcher(), trust_roots, signing_time)
-        )
-    except EidError:
-        raise
-    except (SigningError, PathBuildingError, PathValidationError, PdfError) as exc:
-        raise DocumentSigningError(f"pyHanko could not finish the signature: {exc}") from exc
+    return SigningPlan(pdf, reader, chosen, level, field_name, field_exists, timestamper)
 
 
-async def _sign(
-    pdf: bytes,
-    reader: PdfFileReader,
-    signer: TokenSigner,
-    options: PdfSignatureOptions,
-    level: Level,
-    field_name: str,
-    field_exists: bool,
-    timestamper: TsaClient | None,
+async def build_pdf_signer(
+    plan: SigningPlan,
+    signer: signers.Signer,
+    leaf_der: bytes,
+    chain_der: Sequence[bytes],
+    hash_name: str,
     fetcher: RevocationFetcher,
     trust_roots: Sequence[bytes] | None,
     signing_time: dt.datetime | None,
-) -> bytes:
-    chain = [asn1_x509.Certificate.load(d) for d in signer.chain_der]
+) -> signers.PdfSigner:
+    """The pyHanko PdfSigner for ``plan``, with the B-LT data fetched and checked (before any signature)."""
+    chain = [asn1_x509.Certificate.load(d) for d in chain_der]
     if trust_roots is not None:
         anchors = [asn1_x509.Certificate.load(d) for d in trust_roots]
     else:
         anchors = [c for c in chain if c.self_signed != "no"]
-    tsa_certs = await _tsa_certificates(timestamper, signer.hash_name) if timestamper is not None else []
-    revocation = _collect_revocation(fetcher, signer, tsa_certs, anchors) if level.embeds_revocation else None
+    timestamper = plan.timestamper
+    tsa_certs = await _tsa_certificates(timestamper, hash_name) if timestamper is not None else []
+    revocation = (
+        _collect_revocation(fetcher, leaf_der, chain_der, tsa_certs, anchors) if plan.level.embeds_revocation else None
+    )
     context = _validation_context(anchors, [*chain, *tsa_certs], revocation)
     when = signing_time or dt.datetime.now(dt.timezone.utc)
-
+    options = plan.options
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
-        md_algorithm=signer.hash_name,
+        field_name=plan.field_name,
+        md_algorithm=hash_name,
         reason=options.reason,
         location=options.location,
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=revocation is not None,
-        use_pades_lta=level is Level.B_LTA,
+        use_pades_lta=plan.level is Level.B_LTA,
         validation_context=context if revocation is not None else None,
         signer_key_usage={"non_repudiation"} if options.key == "signature" else {"digital_signature"},
     )
     stamp_style = None
     new_field = None
     if options.visible is not None:
-        text = signature_text(document_language(_lang(reader)), signer_name(signer.signing_cert), when)
+        name = signer_name(asn1_x509.Certificate.load(leaf_der))
+        text = signature_text(document_language(_lang(plan.reader)), name, when)
         stamp_style = TextStampStyle(stamp_text=text.replace("%", "%%"))
         new_field = fields.SigFieldSpec(
-            sig_field_name=field_name, on_page=options.visible.page - 1, box=options.visible.box
+            sig_field_name=plan.field_name, on_page=options.visible.page - 1, box=options.visible.box
         )
-    elif not field_exists:
-        new_field = fields.SigFieldSpec(sig_field_name=field_name)
-    pdf_signer = signers.PdfSigner(
+    elif not plan.field_exists:
+        new_field = fields.SigFieldSpec(sig_field_name=plan.field_name)
+    return signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper, stamp_style=stamp_style, new_field_spec=new_field
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+
+
+async def _sign(
+    plan: SigningPlan,
+    signer: TokenSigner,
+    fetcher: RevocationFetcher,
+    trust_roots: Sequence[bytes] | None,
+    signing_time: dt.datetime | None,
+) -> bytes:
+    pdf_signer = await build_pdf_signer(plan, signer, signer.leaf_der, signer.chain_der, signer.hash_name, fetcher,
+                                        trust_roots, signing_time)
+    writer = IncrementalPdfFileWriter(io.BytesIO(plan.pdf), strict=False)
     output = io.BytesIO()
     await pdf_signer.async_sign_pdf(writer, output=output)
     return output.getvalue()

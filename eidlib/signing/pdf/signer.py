@@ -35,14 +35,14 @@ from eidlib.signing.pdf.errors import SignatureMismatch, SignerCertificateError
 #: Gives the PIN for one signature (``None``: the reader's PIN pad asks). Called once per signature.
 PinSource = Callable[[], "str | None"]
 
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
 
 
-def _asn1_certificate(der: bytes, what: str) -> asn1_x509.Certificate:
+def asn1_certificate(der: bytes, what: str) -> asn1_x509.Certificate:
     try:
         certificate = asn1_x509.Certificate.load(der)
         certificate.native  # noqa: B018 - parse everything now rather than fail later inside pyHanko
@@ -51,7 +51,7 @@ def _asn1_certificate(der: bytes, what: str) -> asn1_x509.Certificate:
     return certificate
 
 
-def _pss_mechanism(hash_name: str) -> algos.SignedDigestAlgorithm:
+def pss_mechanism(hash_name: str) -> algos.SignedDigestAlgorithm:
     # What the card makes (applet 1.7): MGF1 with the same hash, salt as long as the digest.
     return algos.SignedDigestAlgorithm(
         {
@@ -60,7 +60,7 @@ def _pss_mechanism(hash_name: str) -> algos.SignedDigestAlgorithm:
                 {
                     "hash_algorithm": {"algorithm": hash_name},
                     "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": hash_name}},
-                    "salt_length": _HASHES[hash_name].digest_size,
+                    "salt_length": HASHES[hash_name].digest_size,
                 }
             ),
         }
@@ -84,16 +84,16 @@ class TokenSigner(Signer):
         leaf_der = certs.signature if key == "signature" else certs.authentication
         if leaf_der is None:
             raise SignerCertificateError(f"the token has no {key} certificate")
-        leaf = _asn1_certificate(leaf_der, key)
+        leaf = asn1_certificate(leaf_der, key)
         self.key_algorithm = leaf.public_key.algorithm
         if self.key_algorithm not in ("rsa", "ec"):
             raise NotSupported(f"unsupported key type {self.key_algorithm!r} in the {key} certificate")
         chosen: str = hash if hash is not None else ("sha384" if self.key_algorithm == "ec" else "sha256")
-        if chosen not in _HASHES:
+        if chosen not in HASHES:
             raise NotSupported(f"PDF signatures use SHA-256, SHA-384 or SHA-512, not {chosen!r}")
         if padding == "pss" and self.key_algorithm != "rsa":
             raise NotSupported("PSS padding applies to RSA keys only")
-        self.hash_name: HashName = chosen  # type: ignore[assignment]  # checked against _HASHES above
+        self.hash_name: HashName = chosen  # type: ignore[assignment]  # checked against HASHES above
         self.padding: PaddingName = padding
         self.key: KeyName = key
         self.token = token
@@ -102,26 +102,17 @@ class TokenSigner(Signer):
         self.signatures_made = 0
         self._pin_source = pin_source
         registry = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-            [_asn1_certificate(der, "CA") for der in self.chain_der]
+            [asn1_certificate(der, "CA") for der in self.chain_der]
         )
-        mechanism = _pss_mechanism(chosen) if padding == "pss" else None
+        mechanism = pss_mechanism(chosen) if padding == "pss" else None
         super().__init__(
             signing_cert=leaf, cert_registry=registry, signature_mechanism=mechanism, embed_roots=True
         )
 
-    def _placeholder(self) -> bytes:
-        public = x509.load_der_x509_certificate(self.leaf_der).public_key()
-        if isinstance(public, rsa.RSAPublicKey):
-            return bytes((public.key_size + 7) // 8)
-        if isinstance(public, ec.EllipticCurvePublicKey):
-            size = (public.curve.key_size + 7) // 8
-            return ecdsa_raw_to_der(b"\xff" * (2 * size))  # the longest DER form
-        raise NotSupported("unsupported public key in the signing certificate")
-
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         """Sign ``data`` on the token (``dry_run``: a placeholder of the right size, card untouched)."""
         if dry_run:
-            return self._placeholder()
+            return placeholder_signature(self.leaf_der)
         if digest_algorithm != self.hash_name:
             raise NotSupported(f"asked for {digest_algorithm}, the signer was set up for {self.hash_name}")
         return self.sign_now(data)
@@ -140,17 +131,35 @@ class TokenSigner(Signer):
 
     def check_signature(self, signature: bytes, data: bytes) -> None:
         """Fail closed: a signature that does not verify with the certificate is never embedded."""
-        public = x509.load_der_x509_certificate(self.leaf_der).public_key()
-        algorithm = _HASHES[self.hash_name]()
-        try:
-            if isinstance(public, rsa.RSAPublicKey):
-                pad: rsa_padding.AsymmetricPadding = (
-                    rsa_padding.PSS(rsa_padding.MGF1(algorithm), algorithm.digest_size)
-                    if self.padding == "pss"
-                    else rsa_padding.PKCS1v15()
-                )
-                public.verify(signature, data, pad, algorithm)
-            elif isinstance(public, ec.EllipticCurvePublicKey):
-                public.verify(signature, data, ec.ECDSA(algorithm))
-        except (InvalidSignature, ValueError):
-            raise SignatureMismatch("the token's signature does not verify with its certificate") from None
+        check_signature(self.leaf_der, signature, data, self.hash_name, self.padding)
+
+
+def placeholder_signature(leaf_der: bytes) -> bytes:
+    """Bytes as long as the longest signature the key can make (for pyHanko's size estimate)."""
+    public = x509.load_der_x509_certificate(leaf_der).public_key()
+    if isinstance(public, rsa.RSAPublicKey):
+        return bytes((public.key_size + 7) // 8)
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        size = (public.curve.key_size + 7) // 8
+        return ecdsa_raw_to_der(b"\xff" * (2 * size))  # the longest DER form
+    raise NotSupported("unsupported public key in the signing certificate")
+
+
+def check_signature(leaf_der: bytes, signature: bytes, data: bytes, hash_name: str, padding: PaddingName) -> None:
+    """Raise :class:`SignatureMismatch` unless ``signature`` (ECDSA: DER) over ``data`` verifies with ``leaf_der``."""
+    public = x509.load_der_x509_certificate(leaf_der).public_key()
+    algorithm = HASHES[hash_name]()
+    try:
+        if isinstance(public, rsa.RSAPublicKey):
+            pad: rsa_padding.AsymmetricPadding = (
+                rsa_padding.PSS(rsa_padding.MGF1(algorithm), algorithm.digest_size)
+                if padding == "pss"
+                else rsa_padding.PKCS1v15()
+            )
+            public.verify(signature, data, pad, algorithm)
+        elif isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(signature, data, ec.ECDSA(algorithm))
+        else:
+            raise NotSupported("unsupported public key in the signing certificate")
+    except (InvalidSignature, ValueError):
+        raise SignatureMismatch("the signature does not verify with the signing certificate") from None
