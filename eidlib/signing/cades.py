@@ -27,16 +27,29 @@ def _load(signature: bytes) -> cms.ContentInfo:
     return info
 
 
+def _stamped(signer_info: cms.SignerInfo, token: cms.ContentInfo) -> cms.SignerInfo:
+    """A copy of ``signer_info`` with ``token`` as its signature time stamp (other unsigned attributes kept)."""
+    attribute = cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})
+    existing = signer_info["unsigned_attrs"]
+    others = [a for a in existing if a["type"].native != "signature_time_stamp_token"] if existing else []
+    # Build a new SignerInfo from the parsed fields: their encodings are reused as they are (editing
+    # the parsed structure in place makes asn1crypto re-encode the whole SignedData, slowly).
+    fields = {name: signer_info[name] for name in ("version", "sid", "digest_algorithm", "signed_attrs",
+                                                    "signature_algorithm", "signature")}
+    return cms.SignerInfo({**fields, "unsigned_attrs": cms.CMSAttributes([*others, attribute])})
+
+
 def add_signature_timestamp(signature: bytes, tsa: TsaClient | str, *, hash: str = "sha256") -> bytes:
     """``signature`` (DER ContentInfo) with a signature time stamp on each SignerInfo (CAdES-T)."""
     client = TsaClient(tsa) if isinstance(tsa, str) else tsa
-    info = _load(signature)
-    signed_data = info["content"]
+    signed_data = _load(signature)["content"]
+    stamped = []
     for signer_info in signed_data["signer_infos"]:
         digest = hashlib.new(hash, signer_info["signature"].native).digest()
-        token = asyncio.run(client.async_timestamp(digest, hash))
-        attribute = cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]})
-        existing = signer_info["unsigned_attrs"]
-        others = [a for a in existing if a["type"].native != "signature_time_stamp_token"] if existing else []
-        signer_info["unsigned_attrs"] = cms.CMSAttributes([*others, attribute])
-    return bytes(info.dump())
+        stamped.append(_stamped(signer_info, asyncio.run(client.async_timestamp(digest, hash))))
+    fields = {name: signed_data[name] for name in ("version", "digest_algorithms", "encap_content_info")}
+    for optional in ("certificates", "crls"):
+        if signed_data[optional]:
+            fields[optional] = signed_data[optional]
+    rebuilt = cms.SignedData({**fields, "signer_infos": cms.SignerInfos(stamped)})
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": rebuilt}).dump())

@@ -70,7 +70,8 @@ class _RecordingClient:
 class RevocationSettings:
     """Where revocation answers may come from (eidlib's allowlists) and how long to wait.
 
-    ``ocsp_url`` overrides the responder named in the leaf certificate; ``nonce=False`` for
+    ``ocsp_url`` overrides the responder named in the leaf certificate, ``crl_url`` the CRL
+    distribution points (both still have to be on the allowlists); ``nonce=False`` for
     responders that do not echo nonces. The caches keep answers between signatures (an
     eidlib cache only ever holds checked answers; the raw bytes to embed are kept here too).
     """
@@ -78,6 +79,7 @@ class RevocationSettings:
     ocsp_hosts: Collection[str] = BELGIAN_OCSP_HOSTS
     crl_hosts: Collection[str] = BELGIAN_CRL_HOSTS
     ocsp_url: str | None = None
+    crl_url: str | None = None
     nonce: bool = True
     timeout: float = 5.0
     http: HttpClient | None = None
@@ -121,7 +123,8 @@ class RevocationFetcher:
         """The DER CRL of ``issuer`` not listing ``certificate``; raises a :class:`RevocationError` otherwise."""
         client = self._client()
         result = check_crl(
-            certificate, issuer, now=now, allowed_hosts=self.settings.crl_hosts, timeout=self.settings.timeout,
+            certificate, issuer, now=now, crl_url=self.settings.crl_url, allowed_hosts=self.settings.crl_hosts,
+            timeout=self.settings.timeout,
             http=client, cache=self._crl_cache,
         )
         if not result.from_cache and client.last is not None:
