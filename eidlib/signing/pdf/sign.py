@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,16 @@ from eidlib.signing.pdf.signer import PinSource, TokenSigner
 from eidlib.signing.pdf.tsa import TsaClient
 
 DEFAULT_FIELD_PREFIX = "eID-Signature"
+
+
+class _DeliberatelyOffline(logging.Filter):
+    """pyHanko warns when validation data is embedded without fetching; here eidlib fetched it already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_DeliberatelyOffline())
 
 
 class Level(str, Enum):
@@ -84,18 +95,18 @@ class RevocationData:
     crls: tuple[bytes, ...]
 
 
-def read_pdf(data: bytes) -> PdfFileReader:
-    """A pyHanko reader over ``data``, or :class:`PdfInputError` (not a PDF, encrypted, damaged)."""
+def open_for_signing(data: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer over ``data`` (its reader is ``.prev``), or :class:`PdfInputError`."""
     if not data.lstrip()[:5] == b"%PDF-":
         raise PdfInputError("the input is not a PDF (no %PDF- header)")
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        reader.root  # noqa: B018 - resolve the catalog now, so damage shows here
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        writer.prev.root  # noqa: B018 - resolve the catalog now, so damage shows here
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise PdfInputError(f"the PDF cannot be read: {exc}") from exc
-    if reader.encrypted:
+    if writer.prev.encrypted:
         raise PdfInputError("encrypted PDFs are not supported")
-    return reader
+    return writer
 
 
 def _page_count(reader: PdfFileReader) -> int:
@@ -246,8 +257,7 @@ def sign_pdf(
 class SigningPlan:
     """Everything about one signature that is known before the card signs."""
 
-    pdf: bytes
-    reader: PdfFileReader
+    writer: IncrementalPdfFileWriter
     options: PdfSignatureOptions
     level: Level
     field_name: str
@@ -262,11 +272,11 @@ def plan_signature(pdf: bytes, options: PdfSignatureOptions | None, tsa: TsaClie
     timestamper = (TsaClient(tsa) if isinstance(tsa, str) else tsa) if level.needs_tsa else None
     if level.needs_tsa and timestamper is None:
         raise DocumentSigningError(f"PAdES {level.value} needs a time-stamp authority (tsa=URL)")
-    reader = read_pdf(pdf)
-    field_name, field_exists = _field_name(reader, chosen)
-    if chosen.visible is not None and chosen.visible.page > _page_count(reader):
+    writer = open_for_signing(pdf)
+    field_name, field_exists = _field_name(writer.prev, chosen)
+    if chosen.visible is not None and chosen.visible.page > _page_count(writer.prev):
         raise PdfInputError(f"the document has no page {chosen.visible.page}")
-    return SigningPlan(pdf, reader, chosen, level, field_name, field_exists, timestamper)
+    return SigningPlan(writer, chosen, level, field_name, field_exists, timestamper)
 
 
 async def build_pdf_signer(
@@ -290,7 +300,7 @@ async def build_pdf_signer(
     revocation = (
         _collect_revocation(fetcher, leaf_der, chain_der, tsa_certs, anchors) if plan.level.embeds_revocation else None
     )
-    context = _validation_context(anchors, [*chain, *tsa_certs], revocation)
+    context = _validation_context(anchors, [*chain, *tsa_certs], revocation) if revocation is not None else None
     when = signing_time or dt.datetime.now(dt.timezone.utc)
     options = plan.options
     meta = signers.PdfSignatureMetadata(
@@ -301,14 +311,14 @@ async def build_pdf_signer(
         subfilter=fields.SigSeedSubFilter.PADES,
         embed_validation_info=revocation is not None,
         use_pades_lta=plan.level is Level.B_LTA,
-        validation_context=context if revocation is not None else None,
+        validation_context=context,
         signer_key_usage={"non_repudiation"} if options.key == "signature" else {"digital_signature"},
     )
     stamp_style = None
     new_field = None
     if options.visible is not None:
         name = signer_name(asn1_x509.Certificate.load(leaf_der))
-        text = signature_text(document_language(_lang(plan.reader)), name, when)
+        text = signature_text(document_language(_lang(plan.writer.prev)), name, when)
         stamp_style = TextStampStyle(stamp_text=text.replace("%", "%%"))
         new_field = fields.SigFieldSpec(
             sig_field_name=plan.field_name, on_page=options.visible.page - 1, box=options.visible.box
@@ -329,9 +339,8 @@ async def _sign(
 ) -> bytes:
     pdf_signer = await build_pdf_signer(plan, signer, signer.leaf_der, signer.chain_der, signer.hash_name, fetcher,
                                         trust_roots, signing_time)
-    writer = IncrementalPdfFileWriter(io.BytesIO(plan.pdf), strict=False)
     output = io.BytesIO()
-    await pdf_signer.async_sign_pdf(writer, output=output)
+    await pdf_signer.async_sign_pdf(plan.writer, output=output)
     return output.getvalue()
 
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers import ExternalSigner
@@ -177,8 +176,7 @@ class WebEidPdfSigning:
                                      signature_value=placeholder_signature(leaf_der), signature_mechanism=mechanism)
         pdf_signer = await build_pdf_signer(plan, placeholder, leaf_der, chain, hash_name, self._fetcher,
                                             self._trust_roots, None)
-        writer = IncrementalPdfFileWriter(io.BytesIO(plan.pdf), strict=False)
-        prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(writer)
+        prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(plan.writer)
         attributes = PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.timezone.utc))
         signed_attrs = await placeholder.signed_attrs(prepared.document_digest, hash_name, attr_settings=attributes,
                                                       use_pades=True)
