@@ -112,7 +112,7 @@ async def _validate_signature(
     intact = bool(status.intact and status.valid)
     if not intact:
         problems.append("the signed bytes or the signature do not match (altered after signing)")
-    if not status.trusted:
+    if intact and not status.trusted:  # a broken signature is not judged for trust
         problems.append("the signer's certificate does not chain to a trusted root")
     if coverage is Coverage.PARTIAL:
         problems.append("the signature does not cover the whole signed revision")
@@ -137,7 +137,7 @@ async def _validate_signature(
                        and ltv_status.timestamp_validity.trusted)
         except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
             problems.append(f"validation with the embedded data only failed: {exc}")
-    if revocation_embedded and not ltv:
+    if intact and revocation_embedded and not ltv:
         problems.append("the embedded validation data does not validate the signature on its own")
 
     key_usage = status.signing_cert.key_usage_value
