@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import pytest
 
+from eidlib.cli.exitcodes import ExitCode
 from eidlib.cli.main import main
 from eidlib.emulator.pki import TestPki
+from tests.cli.contract import checked, error_of
 from tests.signing.documents import contract_pdf
 from tests.signing.netns_run import run_in_namespace
 from tests.signing.pyhanko_ltv import ades_lta_verdict
@@ -27,12 +28,12 @@ def test_sign_pdf_b_lt_from_the_virtual_card_is_trusted_by_pdfsig_and_pyhanko(pr
         [*EID, "--virtual", profile, "verify", "out.pdf", "--json"],
         [*EID, "--virtual", profile, "verify", "out.pdf"],
     ])
-    signed, checked, verified, human = results
+    signed, pdfsig_run, verified, human = results
     assert signed["returncode"] == 0, signed["stderr"]
-    assert "Signature Validation: Signature is Valid." in str(checked["stdout"])
-    assert "Certificate Validation: Certificate is Trusted." in str(checked["stdout"])
-    report = json.loads(str(verified["stdout"]))
-    assert verified["returncode"] == 0 and report["valid"]
+    assert "Signature Validation: Signature is Valid." in str(pdfsig_run["stdout"])
+    assert "Certificate Validation: Certificate is Trusted." in str(pdfsig_run["stdout"])
+    report = checked(str(verified["stdout"]), "verify")
+    assert verified["returncode"] == 0 and report["valid"] and report["kind"] == "pdf"
     (signature,) = report["signatures"]
     assert signature["level"] == "B-LT" and signature["ltv_enabled"] and signature["non_repudiation"]
     assert "Specimen" in signature["signer"]
@@ -47,23 +48,37 @@ def test_verify_explains_a_tampered_pdf(tmp_path: Path, capsys: pytest.CaptureFi
     source = tmp_path / "in.pdf"
     source.write_bytes(contract_pdf())
     monkeypatch.setattr("sys.stdin", _Lines("1234\n"))
-    assert main(["--virtual", "1.8", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"), "--pin-stdin"]) == 0
+    assert main(["--json", "--virtual", "1.8", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"),
+                 "--pin-stdin"]) == 0
+    result = checked(capsys.readouterr().out, "sign-pdf")
+    assert result["level"] == "B-B" and result["key"] == "signature" and result["output"] == str(tmp_path / "out.pdf")
     signed = (tmp_path / "out.pdf").read_bytes()
     (tmp_path / "bad.pdf").write_bytes(signed.replace(b"page 1", b"page 2", 1))
     capsys.readouterr()
     assert main(["--virtual", "1.8", "verify", str(tmp_path / "out.pdf")]) == 0
     assert "PDF: VALID" in capsys.readouterr().out
-    assert main(["--virtual", "1.8", "verify", str(tmp_path / "bad.pdf")]) == 1
+    assert main(["--virtual", "1.8", "verify", str(tmp_path / "bad.pdf")]) == ExitCode.INVALID
     out = capsys.readouterr().out
     assert "NOT VALID" in out and "intact:            NO" in out and "altered after signing" in out
+    assert main(["--virtual", "1.8", "verify", "--json", str(tmp_path / "bad.pdf")]) == ExitCode.INVALID
+    (signature,) = checked(capsys.readouterr().out, "verify")["signatures"]
+    assert not signature["valid"] and not signature["intact"] and signature["level"] is None
 
 
 def test_sign_pdf_refuses_the_input_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in.pdf"
     source.write_bytes(contract_pdf())
-    assert main(["--virtual", "1.8", "sign-pdf", str(source), "-o", str(source), "--pin-stdin"]) == 1
+    assert main(["--virtual", "1.8", "sign-pdf", str(source), "-o", str(source), "--pin-stdin"]) == ExitCode.FILE
     assert "never overwritten" in capsys.readouterr().err
+    assert main(["--json", "--virtual", "1.8", "sign-pdf", str(source), "-o", str(tmp_path / "no" / "x.pdf"),
+                 "--pin-stdin"]) == ExitCode.FILE
+    error_of(capsys.readouterr().out, "sign-pdf", "FileProblem")
+    (tmp_path / "text.pdf").write_bytes(b"not a pdf")
+    assert main(["--json", "--virtual", "1.8", "sign-pdf", str(tmp_path / "text.pdf"), "-o", str(tmp_path / "o.pdf"),
+                 "--pin-stdin"]) == ExitCode.FILE
+    error_of(capsys.readouterr().out, "sign-pdf", "PdfInputError")
     assert source.read_bytes() == contract_pdf()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.pdf", "text.pdf"]
 
 
 def test_sign_pdf_wrong_pin_leaves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -71,8 +86,9 @@ def test_sign_pdf_wrong_pin_leaves_nothing(tmp_path: Path, capsys: pytest.Captur
     source = tmp_path / "in.pdf"
     source.write_bytes(contract_pdf())
     monkeypatch.setattr("sys.stdin", _Lines("0000\n"))
-    assert main(["--virtual", "1.7", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"), "--pin-stdin"]) == 1
-    assert "PIN" in capsys.readouterr().err
+    assert main(["--json", "--virtual", "1.7", "sign-pdf", str(source), "-o", str(tmp_path / "out.pdf"),
+                 "--pin-stdin"]) == ExitCode.PIN
+    error_of(capsys.readouterr().out, "sign-pdf", "WrongPin")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.pdf"]
 
 

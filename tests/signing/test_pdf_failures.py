@@ -9,8 +9,7 @@ import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from eidlib.apdu.errors import CardRemovedError
-from eidlib.card.errors import PinBlocked, WrongPin
+from eidlib.errors import CardRemovedError
 from eidlib.signing.pdf import (
     Level,
     OutputPathError,
@@ -23,6 +22,7 @@ from eidlib.signing.pdf import (
     verify_pdf,
 )
 from eidlib.signing.report import Modifications
+from eidlib.token.errors import PinBlocked, WrongPin
 from eidlib.x509.errors import CertificateRevoked
 from tests.signing.documents import contract_pdf
 from tests.signing.independent import pdfsig

@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.ades.report import AdESPassed
 
-from eidlib.card.session import open_card
 from eidlib.emulator.pki import TestPki
+from eidlib.opener import open_card
 from eidlib.pkcs11 import open_token
 from eidlib.signing.pdf import (
     Level,

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from eidlib.card.session import BeidCard, open_card
+from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
 from eidlib.emulator.image import CardImage, Profile
 from eidlib.emulator.persona import Persona
 from eidlib.emulator.personalise import personalise
 from eidlib.emulator.pki import TestPki
+from eidlib.opener import open_card
 from eidlib.signing.pdf import RevocationFetcher, RevocationSettings, TsaClient
 from tests.support.crl import CrlServer
 from tests.support.ocsp import OpensslOcspResponder

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from eidlib.card.ecdsa import ecdsa_raw_to_der
-from eidlib.card.errors import NotSupported, PinBlocked, PinError, WrongPin
-from eidlib.card.token import CardCertificates, HashName, KeyName, PaddingName, Token
-from eidlib.x509.crl import CrlCache, check_crl
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from eidlib.token.errors import NotSupported, PinBlocked, PinError, PinFormatError, WrongPin
+from eidlib.token.pin import PinInput, wipe
+from eidlib.token.protocol import CardCertificates, HashName, KeyName, PaddingName, Token
 from eidlib.x509.errors import CertificateRevoked, RevocationError
-from eidlib.x509.fetch import BELGIAN_CRL_HOSTS, BELGIAN_OCSP_HOSTS, HttpClient, HttpResponse, UrllibHttpClient
-from eidlib.x509.ocsp import OcspCache, check_ocsp
+from eidlib.x509.fetch import (
+    BELGIAN_CRL_HOSTS,
+    BELGIAN_OCSP_HOSTS,
+    DeadlineHttpClient,
+    FetchError,
+    HttpClient,
+    HttpResponse,
+)
+from eidlib.x509.ocsp import NoncePolicy
+from eidlib.x509.revocation import MAX_CRL, RevocationChecker
 from eidlib.x509.truststore import TrustStore
 
 __all__ = [
@@ -27,21 +35,25 @@ __all__ = [
     "BELGIAN_OCSP_HOSTS",
     "CardCertificates",
     "CertificateRevoked",
-    "CrlCache",
+    "FetchError",
     "HashName",
+    "HttpClient",
     "KeyName",
     "NotSupported",
-    "OcspCache",
     "PaddingName",
     "PinBlocked",
     "PinError",
+    "PinFormatError",
+    "PinInput",
     "RevocationError",
     "RevocationFetcher",
     "RevocationSettings",
     "Token",
     "WrongPin",
+    "default_http_client",
     "ecdsa_raw_to_der",
     "trust_roots_from",
+    "wipe",
 ]
 
 
@@ -85,54 +97,59 @@ class RevocationSettings:
     http: HttpClient | None = None
 
 
-@dataclass
 class RevocationFetcher:
-    """Fetches OCSP (leaf) and CRL (CA) answers through eidlib's checks, and returns their DER.
+    """Fetches OCSP (leaf) and CRL (CA) answers through eidlib's :class:`RevocationChecker`, and keeps their DER.
 
-    eidlib checks each answer (signature, responder authorisation, freshness, nonce, status) and
-    fails closed; only answers that passed are returned for embedding. Raw answers are cached per
-    certificate until the eidlib check says they are stale (the check is re-run on every call).
+    The checker judges each answer (signature, responder authorisation, freshness, nonce, status)
+    and fails closed; only answers that passed are returned for embedding. The checker's caches
+    (GOOD OCSP answers for a minute, CRLs until nextUpdate) are kept between signatures, with the
+    bytes of each cached answer beside them.
     """
 
-    settings: RevocationSettings = field(default_factory=RevocationSettings)
-    _ocsp_raw: dict[bytes, bytes] = field(default_factory=dict, init=False)
-    _crl_raw: dict[str, bytes] = field(default_factory=dict, init=False)
-    _ocsp_cache: OcspCache = field(default_factory=lambda: OcspCache(ttl=60.0), init=False)
-    _crl_cache: CrlCache = field(default_factory=CrlCache, init=False)
-
-    def _client(self) -> _RecordingClient:
-        return _RecordingClient(self.settings.http or UrllibHttpClient())
+    def __init__(self, settings: RevocationSettings | None = None) -> None:
+        self.settings = settings or RevocationSettings()
+        self._recorder = _RecordingClient(self.settings.http or default_http_client(MAX_CRL))
+        self.checker = RevocationChecker(
+            ocsp_hosts=self.settings.ocsp_hosts, crl_hosts=self.settings.crl_hosts,
+            ocsp_url=self.settings.ocsp_url, crl_url=self.settings.crl_url, timeout=self.settings.timeout,
+            deadline=self.settings.timeout * 2,
+            nonce=NoncePolicy() if self.settings.nonce else NoncePolicy(send=False),
+            http=self._recorder,
+        )
+        self._ocsp_raw: dict[bytes, bytes] = {}
+        self._crl_raw: dict[str, bytes] = {}
 
     def ocsp(self, leaf: bytes, issuer: bytes, *, now: dt.datetime | None = None) -> bytes:
         """The DER OCSPResponse saying GOOD for ``leaf``; raises a :class:`RevocationError` otherwise."""
-        client = self._client()
-        result = check_ocsp(
-            leaf, issuer, now=now, responder_url=self.settings.ocsp_url, nonce=self.settings.nonce,
-            allowed_hosts=self.settings.ocsp_hosts, timeout=self.settings.timeout, http=client,
-            cache=self._ocsp_cache,
-        )
-        if not result.from_cache and client.last is not None:
-            self._ocsp_raw[leaf] = client.last
+        self._recorder.last = None
+        result = self.checker.check_leaf(leaf, issuer, now=now)
+        if not result.from_cache and self._recorder.last is not None:
+            self._ocsp_raw[leaf] = self._recorder.last
         raw = self._ocsp_raw.get(leaf)
-        if raw is None:  # a cache hit without the bytes (another fetcher filled the cache)
-            self._ocsp_cache.clear()
-            return self.ocsp(leaf, issuer, now=now)
+        if raw is None:  # cannot happen: the checker's cache is this fetcher's own; ask again if it does
+            self.checker.ocsp_cache.clear()
+            result = self.checker.check_leaf(leaf, issuer, now=now)
+            raw = self._recorder.last
+            if raw is None:
+                raise RevocationError("the OCSP answer's bytes were not kept")
+            self._ocsp_raw[leaf] = raw
         return raw
 
     def crl(self, certificate: bytes, issuer: bytes, *, now: dt.datetime | None = None) -> bytes:
         """The DER CRL of ``issuer`` not listing ``certificate``; raises a :class:`RevocationError` otherwise."""
-        client = self._client()
-        result = check_crl(
-            certificate, issuer, now=now, crl_url=self.settings.crl_url, allowed_hosts=self.settings.crl_hosts,
-            timeout=self.settings.timeout,
-            http=client, cache=self._crl_cache,
-        )
-        if not result.from_cache and client.last is not None:
-            self._crl_raw[result.url] = _crl_der(client.last)
+        self._recorder.last = None
+        result = self.checker.check_intermediate(certificate, issuer, now=now)
+        if not result.from_cache and self._recorder.last is not None:
+            self._crl_raw[result.url] = _crl_der(self._recorder.last)
         raw = self._crl_raw.get(result.url)
         if raw is None:  # a cache hit without the bytes cannot happen: the cache is this fetcher's own
             raise RevocationError(f"no CRL bytes kept for {result.url}")
         return raw
+
+
+def default_http_client(max_body: int) -> HttpClient:
+    """eidlib's HTTP client (plain sockets, a deadline per request, bodies capped at ``max_body``)."""
+    return DeadlineHttpClient(max_body=max_body)
 
 
 def _crl_der(data: bytes) -> bytes:

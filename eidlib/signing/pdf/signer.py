@@ -27,13 +27,16 @@ from eidlib.signing.pdf.adapter import (
     KeyName,
     NotSupported,
     PaddingName,
+    PinInput,
     Token,
     ecdsa_raw_to_der,
+    wipe,
 )
 from eidlib.signing.pdf.errors import SignatureMismatch, SignerCertificateError
 
-#: Gives the PIN for one signature (``None``: the reader's PIN pad asks). Called once per signature.
-PinSource = Callable[[], "str | None"]
+#: Gives the PIN for one signature (``None``: the reader's PIN pad asks). Called once per signature;
+#: a ``bytearray`` it returns is wiped as soon as the token has it.
+PinSource = Callable[[], PinInput]
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
@@ -126,6 +129,8 @@ class TokenSigner(Signer):
         try:
             raw = self.token.sign(data, key=self.key, hash=self.hash_name, pin=pin, padding=self.padding)
         finally:
+            if isinstance(pin, bytearray):
+                wipe(pin)
             del pin  # never kept beyond this signature
         signature = ecdsa_raw_to_der(raw) if self.key_algorithm == "ec" else raw
         self.check_signature(signature, data)

@@ -12,8 +12,8 @@ from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
+from eidlib.signing.pdf.adapter import FetchError, HttpClient, default_http_client
 from eidlib.signing.pdf.errors import TimestampError
-from eidlib.x509.fetch import FetchError, HttpClient, UrllibHttpClient
 
 DEFAULT_TSA_TIMEOUT = 10.0
 _MAX_ANSWER = 1024 * 1024
@@ -28,7 +28,7 @@ class TsaClient(TimeStamper):
             raise TimestampError(f"the TSA URL must be http(s): {url!r}")
         self.url = url
         self.timeout = timeout
-        self._http = http if http is not None else UrllibHttpClient(max_body=_MAX_ANSWER)
+        self._http = http if http is not None else default_http_client(_MAX_ANSWER)
         self.requests_sent = 0
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
