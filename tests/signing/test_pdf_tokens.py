@@ -21,6 +21,7 @@ from eidlib.signing.pdf import (
     sign_pdf,
     verify_pdf,
 )
+from eidlib.token.errors import NotSupported
 from tests.pcsc_harness import PcscStack
 from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN, _softhsm_conf, softhsm  # noqa: F401 - the fixtures
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
@@ -90,3 +91,20 @@ def test_b_t_through_softhsm(softhsm: SoftHsm, pkcs11_label: str, world18: Signi
     done = subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True, timeout=60,
                           check=False)
     assert "Signature is Valid." in done.stdout and "Certificate is Trusted." in done.stdout, done.stdout
+
+
+OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+
+
+@pytest.mark.opensc
+def test_opensc_on_applet_17_signs_with_the_authentication_key_only(pcsc_cards: PcscStack) -> None:
+    root = TestPki.load(profile="1.7").root.cert_der()
+    with open_token(OPENSC, reader=pcsc_cards.reader_17) as token:
+        token.verify_pin("1234")  # this module shows the certificates only after a login
+        signed = sign_pdf(token, contract_pdf(), pin_source=lambda: "1234",
+                          options=PdfSignatureOptions(key="authentication"))
+        # OpenSC does not expose the 1.7 non-repudiation key for signing: a typed refusal, nothing made
+        with pytest.raises(NotSupported):
+            sign_pdf(token, contract_pdf(), pin_source=lambda: "1234")
+    (signature,) = verify_pdf(signed, trust_roots=[root]).signatures
+    assert signature.valid and not signature.non_repudiation and "(Authentication)" in signature.signer
