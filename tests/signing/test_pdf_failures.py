@@ -81,8 +81,10 @@ def test_revoked_certificate_stops_before_the_pin(revoked_world: SigningWorld, t
 def test_tsa_failures(world18: SigningWorld, tmp_path: Path, mode: str) -> None:
     world18.tsa.mode = mode  # type: ignore[assignment]
     pin = CountingPin()
+    client = TsaClient(world18.tsa.url, timeout=1.0)
     with pytest.raises(TimestampError):
-        _sign_file(world18, tmp_path, pin, Level.B_T, tsa=TsaClient(world18.tsa.url, timeout=1.0))
+        _sign_file(world18, tmp_path, pin, Level.B_T, tsa=client)
+    assert client.requests_sent == 1  # asked once, not retried
     assert pin.asked == 0
     _no_output(tmp_path)
 

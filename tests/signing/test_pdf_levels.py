@@ -40,8 +40,10 @@ def _sign(world: SigningWorld, level: Level, **options: object) -> tuple[bytes, 
 @pytest.mark.parametrize("level", list(Level))
 def test_every_level_validates_in_eidlib_pdfsig_and_pyhanko(world: SigningWorld, level: Level,
                                                             tmp_path: Path) -> None:
+    stamps_before = world.tsa.answered
     signed, pin = _sign(world, level)
     assert pin.asked == 1
+    assert (world.tsa.answered > stamps_before) == level.needs_tsa
 
     report = verify_pdf(signed, trust_roots=[world.root_der])
     assert report.valid, report

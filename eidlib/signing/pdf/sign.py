@@ -231,7 +231,6 @@ def sign_pdf(
     tsa: TsaClient | str | None = None,
     revocation: RevocationFetcher | None = None,
     trust_roots: Sequence[bytes] | None = None,
-    signing_time: dt.datetime | None = None,
 ) -> bytes:
     """The PDF ``pdf`` with one more signature, made on ``token`` (an incremental update).
 
@@ -246,7 +245,7 @@ def sign_pdf(
     chosen = plan.options
     signer = TokenSigner(token, pin_source=pin_source, key=chosen.key, hash=chosen.hash, padding=chosen.padding)
     try:
-        return asyncio.run(_sign(plan, signer, revocation or RevocationFetcher(), trust_roots, signing_time))
+        return asyncio.run(_sign(plan, signer, revocation or RevocationFetcher(), trust_roots))
     except EidError:
         raise
     except (SigningError, PathBuildingError, PathValidationError, PdfError) as exc:
@@ -287,7 +286,6 @@ async def build_pdf_signer(
     hash_name: str,
     fetcher: RevocationFetcher,
     trust_roots: Sequence[bytes] | None,
-    signing_time: dt.datetime | None,
 ) -> signers.PdfSigner:
     """The pyHanko PdfSigner for ``plan``, with the B-LT data fetched and checked (before any signature)."""
     chain = [asn1_x509.Certificate.load(d) for d in chain_der]
@@ -301,7 +299,7 @@ async def build_pdf_signer(
         _collect_revocation(fetcher, leaf_der, chain_der, tsa_certs, anchors) if plan.level.embeds_revocation else None
     )
     context = _validation_context(anchors, [*chain, *tsa_certs], revocation) if revocation is not None else None
-    when = signing_time or dt.datetime.now(dt.timezone.utc)
+    when = dt.datetime.now(dt.timezone.utc)  # the box text; pyHanko stamps the same moment into /M
     options = plan.options
     meta = signers.PdfSignatureMetadata(
         field_name=plan.field_name,
@@ -335,10 +333,9 @@ async def _sign(
     signer: TokenSigner,
     fetcher: RevocationFetcher,
     trust_roots: Sequence[bytes] | None,
-    signing_time: dt.datetime | None,
 ) -> bytes:
     pdf_signer = await build_pdf_signer(plan, signer, signer.leaf_der, signer.chain_der, signer.hash_name, fetcher,
-                                        trust_roots, signing_time)
+                                        trust_roots)
     output = io.BytesIO()
     await pdf_signer.async_sign_pdf(plan.writer, output=output)
     return output.getvalue()

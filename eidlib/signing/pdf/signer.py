@@ -105,7 +105,6 @@ class TokenSigner(Signer):
         self.token = token
         self.leaf_der = leaf_der
         self.chain_der: tuple[bytes, ...] = tuple(c for c in (certs.ca, certs.root) if c is not None)
-        self.signatures_made = 0
         self._pin_source = pin_source
         registry = SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
             [asn1_certificate(der, "CA") for der in self.chain_der]
@@ -134,7 +133,6 @@ class TokenSigner(Signer):
             del pin  # never kept beyond this signature
         signature = ecdsa_raw_to_der(raw) if self.key_algorithm == "ec" else raw
         self.check_signature(signature, data)
-        self.signatures_made += 1
         return signature
 
     def check_signature(self, signature: bytes, data: bytes) -> None:

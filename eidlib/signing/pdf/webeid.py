@@ -175,7 +175,7 @@ class WebEidPdfSigning:
         placeholder = ExternalSigner(signing_cert=leaf, cert_registry=registry,
                                      signature_value=placeholder_signature(leaf_der), signature_mechanism=mechanism)
         pdf_signer = await build_pdf_signer(plan, placeholder, leaf_der, chain, hash_name, self._fetcher,
-                                            self._trust_roots, None)
+                                            self._trust_roots)
         prepared, tbs, output = await pdf_signer.async_digest_doc_for_signing(plan.writer)
         attributes = PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.timezone.utc))
         signed_attrs = await placeholder.signed_attrs(prepared.document_digest, hash_name, attr_settings=attributes,
