@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -45,16 +46,19 @@ def verify_cms(signature: bytes, content: bytes, *, trust_roots: Sequence[bytes]
     """Verify the detached CMS ``signature`` (DER) over ``content`` against ``trust_roots`` (DER)."""
     signed_data = _signed_data(signature)
     anchors = [asn1_x509.Certificate.load(root) for root in trust_roots]
-    others = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"] \
-        if signed_data["certificates"] else []
-    context = ValidationContext(trust_roots=anchors, other_certs=others, allow_fetching=False,
-                                revocation_mode="soft-fail")
     try:
+        others = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"] \
+            if signed_data["certificates"] else []
+        for certificate in others:
+            # strict DER: a damaged embedded certificate makes the file damaged (pyHanko would skip it)
+            x509.load_der_x509_certificate(certificate.dump())
+        context = ValidationContext(trust_roots=anchors, other_certs=others, allow_fetching=False,
+                                    revocation_mode="soft-fail")
         status = asyncio.run(async_validate_detached_cms(
             content, signed_data, signer_validation_context=context, ts_validation_context=context,
             key_usage_settings=_KEY_USAGE,
         ))
-    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+    except (SignatureValidationError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise VerificationInputError(f"the CMS signature cannot be validated: {exc}") from exc
     intact = bool(status.intact and status.valid)
     stamp_status = status.timestamp_validity

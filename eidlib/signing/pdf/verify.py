@@ -47,6 +47,9 @@ _MODIFICATIONS = {
 }
 #: A signing certificate needs nonRepudiation or digitalSignature; which one is reported.
 _KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
+#: What pyHanko and asn1crypto raise on damaged structures (UnicodeDecodeError is a ValueError).
+_DAMAGE = (SignatureValidationError, ValidationInfoReadingError, PdfError, ValueError, KeyError, TypeError,
+           IndexError, AttributeError)
 # pyHanko warns about every untrusted or unrevocable path it sees; the report says it instead.
 _QUIET = ("pyhanko", "pyhanko_certvalidator")
 
@@ -161,13 +164,37 @@ async def _validate_signature(
 def _broken(sig: EmbeddedPdfSignature, problem: str) -> SignatureReport:
     try:
         signer = sig.signer_cert.subject.human_friendly
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except _DAMAGE:
         signer = "(unreadable)"
+    try:
+        field_name: str | None = str(sig.field_name)
+    except _DAMAGE:
+        field_name = None
     return SignatureReport(
-        field_name=str(sig.field_name), signer=signer, intact=False, coverage=Coverage.PARTIAL,
+        field_name=field_name, signer=signer, intact=False, coverage=Coverage.PARTIAL,
         modifications=Modifications.OTHER, trusted=False, trust_root=None, signing_time=None, timestamp=None,
         revocation_data_embedded=False, ltv_enabled=False, non_repudiation=False, level=None, problems=(problem,),
     )
+
+
+async def _checked_signature(
+    reader: PdfFileReader, sig: EmbeddedPdfSignature, anchors: Sequence[asn1_x509.Certificate],
+    has_doc_timestamp: bool,
+) -> SignatureReport:
+    """The report on ``sig``; a signature too damaged to read is a failed report, not an exception."""
+    try:
+        return await _validate_signature(reader, sig, anchors, has_doc_timestamp)
+    except _DAMAGE as exc:
+        return _broken(sig, f"the signature is damaged: {exc}")
+
+
+async def _checked_document_timestamp(
+    sig: EmbeddedPdfSignature, anchors: Sequence[asn1_x509.Certificate]
+) -> TimestampReport:
+    try:
+        return await _validate_document_timestamp(sig, anchors)
+    except _DAMAGE:
+        return TimestampReport(time=_epoch(), intact=False, trusted=False, tsa="")
 
 
 async def _validate_document_timestamp(
@@ -176,8 +203,8 @@ async def _validate_document_timestamp(
     context = _context(anchors, sig.other_embedded_certs)
     try:
         status = await async_validate_pdf_timestamp(sig, validation_context=context)
-    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError):
-        return TimestampReport(time=sig.self_reported_timestamp or _epoch(), intact=False, trusted=False, tsa="")
+    except _DAMAGE:
+        return TimestampReport(time=_epoch(), intact=False, trusted=False, tsa="")
     intact = bool(status.intact and status.valid)
     return TimestampReport(time=status.timestamp, intact=intact, trusted=bool(status.trusted),
                            tsa=status.signing_cert.subject.human_friendly)
@@ -192,10 +219,10 @@ async def _verify(data: bytes, anchors: Sequence[asn1_x509.Certificate]) -> Veri
     try:
         regular = list(reader.embedded_regular_signatures)
         stamps = list(reader.embedded_timestamp_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
+    except _DAMAGE as exc:
         raise VerificationInputError(f"the PDF's signatures cannot be read: {exc}") from exc
-    reports = [await _validate_signature(reader, sig, anchors, bool(stamps)) for sig in regular]
-    doc_stamps = [await _validate_document_timestamp(sig, anchors) for sig in stamps]
+    reports = [await _checked_signature(reader, sig, anchors, bool(stamps)) for sig in regular]
+    doc_stamps = [await _checked_document_timestamp(sig, anchors) for sig in stamps]
     return VerificationReport(DocumentKind.PDF, tuple(reports), tuple(doc_stamps))
 
 
