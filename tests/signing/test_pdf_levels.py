@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESPassed
 
 from eidlib.signing.pdf import Level, PdfSignatureOptions, sign_pdf
@@ -57,6 +59,10 @@ def test_every_level_validates_in_eidlib_pdfsig_and_pyhanko(world: SigningWorld,
     assert signature.coverage is (Coverage.ENTIRE_FILE if level in (Level.B_B, Level.B_T) else Coverage.ENTIRE_REVISION)
     assert signature.modifications in (Modifications.NONE, Modifications.LTV_UPDATES)
     assert len(report.document_timestamps) == (1 if level is Level.B_LTA else 0)
+
+    if level.embeds_revocation:  # the document security store with per-signature VRI entries
+        dss = PdfFileReader(io.BytesIO(signed)).root["/DSS"]
+        assert dss["/OCSPs"] and dss["/CRLs"] and dss["/Certs"] and dss["/VRI"]
 
     independent = pdfsig(world, signed, tmp_path)
     assert independent.valid_and_trusted(0), independent.output
