@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.ades.report import AdESPassed
 
 from eidlib.emulator.pki import TestPki
@@ -23,7 +22,7 @@ from eidlib.signing.pdf import (
 )
 from eidlib.token.errors import NotSupported
 from tests.pcsc_harness import PcscStack
-from tests.pkcs11.conftest import EC_TOKEN, RSA_TOKEN, _softhsm_conf, softhsm  # noqa: F401 - the fixtures
+from tests.pkcs11.fixtures import EC_TOKEN, RSA_TOKEN
 from tests.pkcs11.softhsm import USER_PIN, SoftHsm
 from tests.signing.documents import contract_pdf
 from tests.signing.independent import PdfsigResult
@@ -75,19 +74,19 @@ def nss_for(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.mark.softhsm
-def test_b_t_through_softhsm(softhsm: SoftHsm, pkcs11_label: str, world18: SigningWorld,  # noqa: F811
+def test_b_t_through_softhsm(softhsm: SoftHsm, pkcs11_label: str, world18: SigningWorld,
                              nss_for: object, tmp_path: Path) -> None:
     with open_token(softhsm.module, token_label=pkcs11_label) as token:
         signed = sign_pdf(token, contract_pdf(), pin_source=lambda: USER_PIN,
                           options=PdfSignatureOptions(level=Level.B_T), tsa=world18.timestamper())
-    root = softhsm.pki.root.public_bytes(serialization.Encoding.DER)
+    root = softhsm.pki.root.der
     # The TSA's certificate comes from the world's root: trust both, as a relying party trusting both PKIs would.
     report = verify_pdf(signed, trust_roots=[root, world18.root_der])
     (signature,) = report.signatures
     assert report.valid and signature.level == "B-T" and signature.non_repudiation
     path = tmp_path / "out.pdf"
     path.write_bytes(signed)
-    nss = nss_for(softhsm.pki.root_pem())  # type: ignore[operator]
+    nss = nss_for(softhsm.pki.root.pem)  # type: ignore[operator]
     done = subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True, timeout=60,
                           check=False)
     assert "Signature is Valid." in done.stdout and "Certificate is Trusted." in done.stdout, done.stdout
