@@ -12,11 +12,12 @@ runtime=(
 # modules, redis for shared challenge stores, openssl for OCSP, msgfmt for the message catalogues,
 # nginx and Chromium + its driver for the portal's deployment and browser tests; curl, OpenSSL's
 # pkcs11 engine, Xvfb, xdotool and NSS's certutil for the TLS client-certificate login tests;
-# pinentry-tty for the Web eID host's PIN dialog tests.
+# pinentry-tty for the Web eID host's PIN dialog tests; poppler's pdfsig (with an NSS database made
+# by certutil) to check the signed PDFs independently.
 test_only=(
     vsmartcard-vpcd opensc opensc-pkcs11 softhsm2 pcsc-tools iproute2 util-linux
     redis-server openssl gettext nginx chromium chromium-driver
-    curl libengine-pkcs11-openssl xvfb xdotool libnss3-tools pinentry-tty
+    curl libengine-pkcs11-openssl xvfb xdotool libnss3-tools pinentry-tty poppler-utils
 )
 case "$set_name" in
     runtime) packages=("${runtime[@]}") ;;

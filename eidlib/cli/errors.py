@@ -125,6 +125,18 @@ CATALOGUE: dict[str, ErrorEntry] = {
         ExitCode.INVALID, N_("The revocation status could not be established; check the network or --ocsp-url.")),
     "CertificateError": ErrorEntry(
         ExitCode.INVALID, N_("For a test card give its root certificate with --trust FILE.")),
+    # document signing (eid sign-pdf, eid verify, sign-cms --tsa)
+    "TimestampError": ErrorEntry(
+        ExitCode.ERROR,
+        N_("Check the --tsa URL and that the time-stamp authority answers; nothing was signed or written.")),
+    "PdfInputError": ErrorEntry(
+        ExitCode.FILE,
+        N_("Give a readable, unencrypted PDF (and an existing page for --visible); nothing was signed.")),
+    "OutputPathError": ErrorEntry(
+        ExitCode.FILE, N_("Choose a path in an existing, writable folder; nothing was written or signed.")),
+    "VerificationInputError": ErrorEntry(
+        ExitCode.FILE, N_("Give a signed PDF, or a CMS signature (.p7s) with --content FILE.")),
+    "DocumentSigningError": ErrorEntry(ExitCode.ERROR, None),
     "AuthError": ErrorEntry(ExitCode.ERROR, None),
     # set-up
     "Pkcs11ModuleNotFound": ErrorEntry(

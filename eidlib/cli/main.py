@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eidlib.cli.emulate",
     "eidlib.cli.record",
     "eidlib.cli.webeid_commands",
+    "eidlib.cli.pdf_commands",
 )
 
 

@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
     sign.add_argument("--hash", choices=_HASHES, default="sha256")
     sign.add_argument("--no-chain", action="store_true", help="embed only the signer certificate")
     sign.add_argument("--pss", action="store_true", help="RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)")
+    sign.add_argument("--tsa", metavar="URL", help="add a signature time stamp from this TSA (CAdES-T)")
     add_pin_options(sign)
     json_option(sign)
     add_wait_option(sign, default=argparse.SUPPRESS)
@@ -60,6 +61,10 @@ def run_sign(args: argparse.Namespace) -> int:
                 token, data, key=key, pin=pin, hash=args.hash, include_chain=not args.no_chain,
                 padding="pss" if args.pss else "pkcs1v15",
             )
+        if args.tsa:
+            from eidlib.signing.cades import add_signature_timestamp
+
+            signature = add_signature_timestamp(signature, args.tsa)
         output.commit(signature)
     if output.is_stdout:
         return 0
