@@ -43,6 +43,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
 
 from eidlib.auth import AuthError, AuthTokenValidator, ChallengeStoreUnavailable
 from examples.portal.bodies import parse_object
@@ -86,7 +87,7 @@ class PortalContext:
         mac = hmac.new(self.key, b"csrf|" + session_id.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    def set_cookie(self, response: Response, session_id: str) -> None:
+    def set_cookie(self, response: BaseResponse, session_id: str) -> None:
         """Give the browser ``session_id`` in the ``__Host-`` cookie."""
         response.set_cookie(COOKIE, session_id, secure=True, httponly=True, samesite="Strict", path="/")
 

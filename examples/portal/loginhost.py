@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from eidlib.auth import AuthError
 from eidlib.tls import ClientCertificateVerifier, TlsError
@@ -180,12 +181,13 @@ class EidTlsLogin:
             portal.sessions.destroy(session_id)
             record = portal.sessions.create(user, auth_method=str(user.get("auth_method", "eid")),
                                             level=int(user.get("level", 500)), lang=lang)
+            answer: BaseResponse
             if request.accept_mimetypes.best == "application/json":
-                response = jsonify(user=record.user, session=portal.session_json(record),
-                                   csrfToken=portal.csrf_token(record.session_id))
+                answer = jsonify(user=record.user, session=portal.session_json(record),
+                                 csrfToken=portal.csrf_token(record.session_id))
             else:
-                response = redirect(f"/{lang}/home", code=303)
-            portal.set_cookie(response, record.session_id)
-            return response
+                answer = redirect(f"/{lang}/home", code=303)
+            portal.set_cookie(answer, record.session_id)
+            return answer
 
         return routes
