@@ -288,17 +288,28 @@ class OpensslOcspResponder:
         ]
         if self.next_update_minutes is not None:
             command += ["-nmin", str(self.next_update_minutes)]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.pids.append(process.pid)
-        try:
-            _, errors = process.communicate(timeout=_REQUEST_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return HttpReply(b"openssl timed out", status=500, content_type="text/plain")
-        if process.returncode != 0 or not response.exists():
-            return HttpReply(errors or b"openssl failed", status=500, content_type="text/plain")
-        return HttpReply(response.read_bytes())
+        return openssl_reply(command, response, self.pids)
+
+
+def openssl_reply(
+    command: list[str], output: Path, pids: list[int], content_type: str = "application/ocsp-response"
+) -> HttpReply:
+    """Run one ``openssl`` answer (``ocsp``, ``ts -reply``) and serve the file it wrote, or a 500.
+
+    The process's pid goes into ``pids`` (stopped by pid, never by name); it gets at most
+    :data:`_REQUEST_TIMEOUT` seconds.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pids.append(process.pid)
+    try:
+        _, errors = process.communicate(timeout=_REQUEST_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return HttpReply(b"openssl timed out", status=500, content_type="text/plain")
+    if process.returncode != 0 or not output.exists():
+        return HttpReply(errors or b"openssl failed", status=500, content_type="text/plain")
+    return HttpReply(output.read_bytes(), content_type=content_type)
 
 
 # --------------------------------------------------------------------------- hand-made responses

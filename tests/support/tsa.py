@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -25,9 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from eidlib.emulator.pki import TestPki
-from tests.support.ocsp import OPENSSL, HttpReply, OcspTestServer, PrivateKey
+from tests.support.ocsp import OPENSSL, HttpReply, OcspTestServer, PrivateKey, openssl_reply
 
-_REQUEST_TIMEOUT = 30.0
 #: How the front answers: a real token, garbage bytes, or never (the client times out).
 TsaMode = Literal["ok", "garbage", "hang", "http-error"]
 
@@ -157,15 +155,7 @@ class OpensslTsa:
         command = [OPENSSL, "ts", "-reply", "-config", str(self._dir / "tsa.cnf"),
                    "-queryfile", str(query), "-out", str(reply)]
         with self._lock:  # openssl ts updates the serial file: one process at a time
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            self.pids.append(process.pid)
-            try:
-                _, errors = process.communicate(timeout=_REQUEST_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                return HttpReply(b"openssl timed out", status=500, content_type="text/plain")
-        if process.returncode != 0 or not reply.exists():
-            return HttpReply(errors or b"openssl ts failed", status=500, content_type="text/plain")
-        self.answered += 1
-        return HttpReply(reply.read_bytes(), content_type="application/timestamp-reply")
+            answer = openssl_reply(command, reply, self.pids, "application/timestamp-reply")
+        if answer.status == 200:
+            self.answered += 1
+        return answer
