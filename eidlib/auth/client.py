@@ -23,8 +23,8 @@ from eidlib.auth.errors import (
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import EidError
-from eidlib.token.certificate import load_der_certificate
 from eidlib.token.errors import PinBlocked, SecurityStatusNotSatisfied
 from eidlib.token.pin import PinInput, held_pin, wipe
 from eidlib.token.protocol import CardCertificates

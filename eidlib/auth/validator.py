@@ -32,8 +32,8 @@ from eidlib.auth.origin import normalize_origin
 from eidlib.auth.signing_certificates import check_signing_certificates
 from eidlib.auth.token import MAX_TOKEN_LENGTH, MAX_TOKEN_LENGTH_WITH_INTERMEDIATES, AuthToken
 from eidlib.auth.user import AuthenticatedUser
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import EidError
-from eidlib.token.certificate import load_der_certificate
 from eidlib.x509 import errors as x509_errors
 from eidlib.x509.certificate import CardCertificate, as_utc, parse_certificate
 from eidlib.x509.chain import ValidatedChain, validate_chain

@@ -19,10 +19,10 @@ from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.hashes import PHOTO_HASHES, HashAlgorithm
 from eidlib.belpic.tlv import strip_padding
 from eidlib.carddata.address import Address
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.errors import CertificateError
-from eidlib.token.certificate import load_der_certificate
 
 #: The hashes an RSA RRN signature may name in its DigestInfo (SHA-1 on old cards, SHA-256 in the
 #: CA4 era, a file re-signed with another hash); MD5 is never accepted.

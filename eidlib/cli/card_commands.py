@@ -14,7 +14,6 @@ from contextlib import nullcontext
 from typing import Any
 
 from eidlib.card.session import BeidCard
-from eidlib.carddata.verdict import integrity_verdict
 from eidlib.cli.errors import KEY_LABELS, UsageError
 from eidlib.cli.files import prepared_output, read_input
 from eidlib.cli.i18n import _
@@ -24,6 +23,7 @@ from eidlib.cli.progress import reading
 from eidlib.cli.source import add_wait_option, open_source
 from eidlib.token.errors import NotSupported, PinFormatError
 from eidlib.token.protocol import KeyRole, Token
+from eidlib.token.verdict import integrity_verdict
 
 #: ``--key`` values (the same on ``sign`` and ``sign-cms``) -> the library's key names.
 KEYS = {"auth": KeyRole.AUTHENTICATION, "authentication": KeyRole.AUTHENTICATION, "signature": KeyRole.SIGNATURE}

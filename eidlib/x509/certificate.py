@@ -22,7 +22,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from eidlib.belpic.der import declared_length
 from eidlib.belpic.errors import BelpicFormatError
-from eidlib.token.certificate import X509_PARSE_ERRORS
+from eidlib.carddata.certificate import X509_PARSE_ERRORS
 from eidlib.x509.errors import CertificateError
 from eidlib.x509.policies import BelgianPolicy, HolderType, holder_type, lookup_policies
 

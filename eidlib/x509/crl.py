@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from eidlib.token.certificate import X509_PARSE_ERRORS
+from eidlib.carddata.certificate import X509_PARSE_ERRORS
 from eidlib.x509.certificate import CardCertificate
 from eidlib.x509.errors import CertificateRevoked, CrlInvalid, RevocationError
 

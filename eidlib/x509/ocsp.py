@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.x509 import ocsp
 
-from eidlib.token.certificate import X509_PARSE_ERRORS
+from eidlib.carddata.certificate import X509_PARSE_ERRORS
 from eidlib.x509.certificate import (
     OCSP_SIGNING,
     CertificateInput,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from eidlib.auth import NoAuthenticationCertificate, authenticate, generate_nonce
 from eidlib.carddata import IntegrityError, verify_integrity
-from eidlib.token.certificate import load_der_certificate
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import CertificateError
 from tests.auth.softcard import soft_card

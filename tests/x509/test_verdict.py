@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from eidlib.carddata import IntegrityError
-from eidlib.carddata.verdict import IntegrityVerdict, integrity_verdict
 from eidlib.token.errors import NotSupported
 from eidlib.token.protocol import CardCertificates
+from eidlib.token.verdict import IntegrityVerdict, integrity_verdict
 from eidlib.x509 import RevocationChecker, TrustStore
 from eidlib.x509.verdict import CertificateVerdict, certificate_verdicts
 from tests.support.ocsp import IndexEntry, OpensslOcspResponder

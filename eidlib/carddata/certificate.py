@@ -1,7 +1,8 @@
 """The one door for certificate bytes from outside (card, token, TLS peer, PKCS#11 module).
 
-It sits in the kernel, below the card-data parsers and the trust layer, so that both parse
-outside certificates the same strict way and raise the same typed error.
+It sits with the card-data parsers (the RRN certificate is card data), below the token kernel and
+the trust layer, so that every layer parses outside certificates the same strict way and raises the
+same typed error.
 """
 
 from __future__ import annotations
