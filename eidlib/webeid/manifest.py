@@ -3,7 +3,7 @@
 A manifest ``eu.webeid.json`` names the host program (absolute path) and the extensions allowed to
 start it: the official Web eID extension ids of the Chrome Web Store / unpacked build for
 Chromium-based browsers, the add-on id for Firefox. The program is a small launcher script written
-next to it by :func:`install` (a manifest cannot pass arguments), which runs ``python -m eidlib.webeid``
+next to it by :func:`install` (a manifest cannot pass arguments), which runs ``python -m eidlib.cli.main webeid-host``
 with the interpreter eidlib is installed in. Every file is written atomically.
 """
 
@@ -112,8 +112,8 @@ def write_manifest(directory: Path, manifest: Mapping[str, Any]) -> Path:
 
 
 def write_launcher(path: Path, *, python: str | None = None, arguments: Iterable[str] = ()) -> Path:
-    """Write an executable ``/bin/sh`` launcher that runs ``python -m eidlib.webeid``."""
-    words = [python or sys.executable, "-m", "eidlib.webeid", *arguments]
+    """Write an executable ``/bin/sh`` launcher that runs ``python -m eidlib.cli.main webeid-host``."""
+    words = [python or sys.executable, "-m", "eidlib.cli.main", "webeid-host", *arguments]
     script = "#!/bin/sh\nexec " + " ".join(_sh_quote(w) for w in words) + ' "$@"\n'
     _write_atomic(path, script.encode("utf-8"), mode=0o755)
     return path
