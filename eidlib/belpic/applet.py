@@ -30,7 +30,7 @@ _P384_COORDINATE = 48
 EC_SIGNATURE_SIZES = frozenset((64, 96, 132))
 _RSA_2048 = 256
 _RSA_1024 = 128
-#: The pause eid-mw takes (spec §3.2, §3.7); harmless on the 1.8 cards that share the bytes.
+#: The pause eid-mw takes before a 6Cxx resend on old cards (spec §3.2, §3.7).
 WRONG_LE_PAUSE = 0.05
 
 
@@ -166,5 +166,11 @@ class Applet:
 
     @cached_property
     def wrong_le_pause(self) -> float:
-        """Seconds to wait before a ``6Cxx`` resend: eid-mw's 50 ms when bytes 22-23 are ``00 01``."""
-        return WRONG_LE_PAUSE if self.global_os_version == _PAUSING_OS_VERSION else 0.0
+        """Seconds to wait before a ``6Cxx`` resend: 50 ms on the V1 cards whose bytes 22-23 are ``00 01``.
+
+        eid-mw pauses whenever those bytes are ``00 01``, which 1.8 cards share; the pause is for the
+        old cards only (spec §3.2, §3.7), so applets from 1.7 on are not slowed by it (five 6Cxx in a
+        read-all would cost a 1.8 card a quarter of a second).
+        """
+        old_card = self.version < V17
+        return WRONG_LE_PAUSE if old_card and self.global_os_version == _PAUSING_OS_VERSION else 0.0

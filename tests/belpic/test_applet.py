@@ -35,9 +35,13 @@ def test_one_fallback_rule_for_the_key_algorithm(version: int, atr: bytes, algor
     assert Applet.from_card_data(raw, atr).key_algorithm == algorithm
 
 
-@pytest.mark.parametrize(("os_version", "pause"), [(b"\x00\x01", 0.05), (b"\x00\x03", 0.0), (b"\x01\x01", 0.0)])
-def test_the_6cxx_pause_follows_bytes_22_and_23(os_version: bytes, pause: float) -> None:
-    raw = CARD_DATA_17[:22] + os_version + CARD_DATA_17[24:]
+@pytest.mark.parametrize(
+    ("version", "os_version", "pause"),
+    [(0x11, b"\x00\x01", 0.05), (0x11, b"\x00\x03", 0.0), (0x11, b"\x01\x01", 0.0),
+     (0x17, b"\x00\x01", 0.0), (0x18, b"\x00\x01", 0.0)],
+)
+def test_the_6cxx_pause_follows_bytes_22_and_23_on_old_cards(version: int, os_version: bytes, pause: float) -> None:
+    raw = CARD_DATA_17[:21] + bytes((version,)) + os_version + CARD_DATA_17[24:]
     assert Applet.from_card_data(raw).wrong_le_pause == pause
 
 
