@@ -7,6 +7,7 @@ server — so a server cannot turn login into a signing oracle (auth-protocol sp
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -84,17 +85,17 @@ def _sign_challenge(
     except SecurityStatusNotSatisfied:
         # Some PKCS#11 modules (OpenSC on applet 1.7) show the certificates only after login.
         certificates = None
-    if certificates is not None:
-        _login_material(certificates, format)
+    # Checked before the PIN is asked, and reused after it.
+    material = _login_material(certificates, format) if certificates is not None else None
 
     if card.pin_tries_left() == 0:
         raise PinBlocked("PIN blocked: have it unblocked at the municipality")
     failed = True
     try:
         card.verify_pin(pin)
-        if certificates is None:
-            certificates = card.read_certificates()
-        certificate, public_key, algorithm, intermediates = _login_material(certificates, format)
+        if material is None:
+            material = _login_material(card.read_certificates(), format)
+        certificate, public_key, algorithm, intermediates = material
         message = signed_message(origin, nonce, algorithm)
         signature = card.sign(message, key="authentication", hash=algorithm.hash)
         failed = False
@@ -121,18 +122,23 @@ def _login_material(
     """The authentication certificate, its key, the algorithm it implies and the 1.1 intermediates."""
     if not certificates.authentication:
         raise NoAuthenticationCertificate("the card has no authentication certificate")
-    try:
-        cert = load_der_certificate(certificates.authentication, what="the card's authentication certificate")
-        public_key = cert.public_key()
-    except (CertificateError, ValueError, UnsupportedAlgorithm) as exc:
-        raise NoAuthenticationCertificate("the card's authentication certificate cannot be parsed") from exc
-    algorithm = algorithm_for_key(public_key)
+    public_key, algorithm = _certificate_key(certificates.authentication)
     intermediates: tuple[bytes, ...] = ()
     if format == FORMAT_1_1:
         if not certificates.ca:
             raise NoAuthenticationCertificate("web-eid:1.1 needs the card's CA certificate, which is missing")
         intermediates = (certificates.ca,)
     return certificates.authentication, public_key, algorithm, intermediates
+
+
+@functools.lru_cache(maxsize=8)
+def _certificate_key(der: bytes) -> tuple[object, JwaAlgorithm]:
+    """The public key of an authentication certificate and the algorithm it implies (parsed once per DER)."""
+    try:
+        public_key = load_der_certificate(der, what="the card's authentication certificate").public_key()
+    except (CertificateError, ValueError, UnsupportedAlgorithm) as exc:
+        raise NoAuthenticationCertificate("the card's authentication certificate cannot be parsed") from exc
+    return public_key, algorithm_for_key(public_key)
 
 
 @contextlib.contextmanager

@@ -714,12 +714,20 @@ class BeidCard:
         earlier verification or the reader's PIN pad.
         """
         role, pad_kind = key_role(key), padding_of(padding)
+        if pin is None:  # the hot path of a session whose PIN was verified: no buffer to hold
+            return self._sign_planned(role, data, hash, prehashed, pad_kind, None)
         with held_pin(pin) as buffer:
-            applet = self._signing_applet(role)
-            plan = plan_signature(applet, data, key=role, hash=hash, prehashed=prehashed, padding=pad_kind)
-            if plan.key_reference == KeyReference.NON_REPUDIATION:
-                return self._sign_non_repudiation(plan, buffer)
-            return self._sign_authentication(plan, buffer)
+            return self._sign_planned(role, data, hash, prehashed, pad_kind, buffer)
+
+    def _sign_planned(
+        self, role: KeyRole, data: bytes, hash: HashName | None, prehashed: bool, padding: Padding,
+        pin: bytearray | None,
+    ) -> bytes:
+        plan = plan_signature(self._signing_applet(role), data, key=role, hash=hash, prehashed=prehashed,
+                              padding=padding)
+        if plan.key_reference == KeyReference.NON_REPUDIATION:
+            return self._sign_non_repudiation(plan, pin)
+        return self._sign_authentication(plan, pin)
 
     def _sign_non_repudiation(self, plan: SigningPlan, pin: bytearray | None) -> bytes:
         if pin is None and self.pin_entry is not PinEntry.PINPAD:

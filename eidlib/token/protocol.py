@@ -66,6 +66,8 @@ _Self = TypeVar("_Self", bound="Token")
 
 def key_role(key: str) -> KeyRole:
     """The :class:`KeyRole` named by ``key``; anything else is :class:`NotSupported` (nothing sent)."""
+    if isinstance(key, KeyRole):
+        return key  # the signing hot path passes members: no enum lookup
     try:
         return KeyRole(key)
     except ValueError:
@@ -74,6 +76,8 @@ def key_role(key: str) -> KeyRole:
 
 def padding_of(padding: str) -> Padding:
     """The :class:`Padding` named by ``padding``; anything else is :class:`NotSupported` (nothing sent)."""
+    if isinstance(padding, Padding):
+        return padding
     try:
         return Padding(padding)
     except ValueError:
