@@ -9,8 +9,6 @@ Its revocation is checked when it is used to sign, not at login (Web eID archite
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -22,10 +20,14 @@ from cryptography.exceptions import UnsupportedAlgorithm as CryptoUnsupportedAlg
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from eidlib.auth.canonical_base64 import decode as b64_decode
+from eidlib.auth.canonical_base64 import encode as b64_encode
 from eidlib.auth.errors import AuthError, TokenParseError
 from eidlib.errors import EidError
 from eidlib.x509.chain import validate_chain
 from eidlib.x509.truststore import TrustStore
+
+_FIELD = "signing certificate field"
 
 #: Web eID hash function names and the eidlib (hashlib) names of those the card layer can sign.
 HASH_FUNCTIONS: dict[str, str | None] = {
@@ -94,11 +96,11 @@ class SigningCertificate:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object as Web eID spells it."""
         out: dict[str, Any] = {
-            "certificate": _b64(self.certificate),
+            "certificate": b64_encode(self.certificate),
             "supportedSignatureAlgorithms": [a.to_dict() for a in self.supported_signature_algorithms],
         }
         if self.intermediate_certificates:
-            out["intermediateCertificates"] = [_b64(c) for c in self.intermediate_certificates]
+            out["intermediateCertificates"] = [b64_encode(c) for c in self.intermediate_certificates]
         return out
 
     @classmethod
@@ -106,7 +108,7 @@ class SigningCertificate:
         """Strict parse of one entry; :class:`TokenParseError` on anything malformed."""
         if not isinstance(data, dict):
             raise TokenParseError("a signing certificate entry must be an object")
-        certificate = _b64_value(data.get("certificate"), "certificate")
+        certificate = b64_decode(data.get("certificate"), "certificate", what=_FIELD)
         raw_algorithms = data.get("supportedSignatureAlgorithms")
         if not isinstance(raw_algorithms, list) or not raw_algorithms:
             raise TokenParseError("'supportedSignatureAlgorithms' field is missing or empty")
@@ -118,7 +120,7 @@ class SigningCertificate:
             raw = data["intermediateCertificates"]
             if not isinstance(raw, list) or not raw or len(raw) > MAX_INTERMEDIATES:
                 raise TokenParseError(f"'intermediateCertificates' must be a list of 1 to {MAX_INTERMEDIATES} items")
-            intermediates = tuple(_b64_value(c, "intermediateCertificates") for c in raw)
+            intermediates = tuple(b64_decode(c, "intermediateCertificates", what=_FIELD) for c in raw)
         return cls(certificate, algorithms, intermediates)
 
 
@@ -223,19 +225,3 @@ def _load(der: bytes) -> x509.Certificate:
     except ValueError as exc:
         raise SigningCertificateInvalid("signing certificate is not a valid DER X.509 certificate") from exc
     return cert
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _b64_value(value: object, name: str) -> bytes:
-    if not isinstance(value, str) or not value:
-        raise TokenParseError(f"signing certificate field {name!r} must be a non-empty string")
-    try:
-        decoded = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise TokenParseError(f"signing certificate field {name!r} is not valid base64") from exc
-    if not decoded or base64.b64encode(decoded).decode("ascii") != value:
-        raise TokenParseError(f"signing certificate field {name!r} is not canonical base64")
-    return decoded

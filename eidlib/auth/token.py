@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from eidlib.auth.canonical_base64 import decode as b64_decode
+from eidlib.auth.canonical_base64 import encode as b64_encode
 from eidlib.auth.errors import TokenParseError, UnsupportedTokenFormat
 from eidlib.auth.signing_certificates import SigningCertificate, parse_signing_certificates
 from eidlib.version import __version__
@@ -66,15 +66,15 @@ class AuthToken:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of the Web eID format (field names as Web eID spells them)."""
         out: dict[str, Any] = {
-            "unverifiedCertificate": _b64(self.unverified_certificate),
+            "unverifiedCertificate": b64_encode(self.unverified_certificate),
             "algorithm": self.algorithm,
-            "signature": _b64(self.signature),
+            "signature": b64_encode(self.signature),
             "format": self.format,
             "appVersion": self.app_version,
         }
         if self.unverified_intermediate_certificates:
             out["unverifiedIntermediateCertificates"] = [
-                _b64(c) for c in self.unverified_intermediate_certificates
+                b64_encode(c) for c in self.unverified_intermediate_certificates
             ]
         if self.unverified_signing_certificates:
             out["unverifiedSigningCertificates"] = [c.to_dict() for c in self.unverified_signing_certificates]
@@ -109,7 +109,7 @@ class AuthToken:
                 raise TokenParseError(
                     f"'unverifiedIntermediateCertificates' must be a list of 1 to {MAX_INTERMEDIATES} items"
                 )
-            intermediates = tuple(_b64_value(v, "unverifiedIntermediateCertificates") for v in raw)
+            intermediates = tuple(b64_decode(v, "unverifiedIntermediateCertificates") for v in raw)
         signing: tuple[SigningCertificate, ...] = ()
         if "unverifiedSigningCertificates" in data:
             if minor < 1:
@@ -141,26 +141,10 @@ class AuthToken:
         return token
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def _b64_field(data: dict[str, Any], name: str) -> bytes:
     if name not in data:
         raise TokenParseError(f"token field {name!r} is missing")
-    return _b64_value(data[name], name)
-
-
-def _b64_value(value: object, name: str) -> bytes:
-    if not isinstance(value, str) or not value:
-        raise TokenParseError(f"token field {name!r} must be a non-empty string")
-    try:
-        decoded = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise TokenParseError(f"token field {name!r} is not valid base64") from exc
-    if not decoded or base64.b64encode(decoded).decode("ascii") != value:
-        raise TokenParseError(f"token field {name!r} is not canonical base64")
-    return decoded
+    return b64_decode(data[name], name)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
