@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from eidlib.auth.canonical_base64 import decode as b64_decode
 from eidlib.auth.canonical_base64 import encode as b64_encode
 from eidlib.auth.errors import AuthError, TokenParseError
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import EidError
 from eidlib.x509.chain import validate_chain
 from eidlib.x509.truststore import TrustStore
@@ -137,7 +138,7 @@ def supported_signature_algorithms(certificate: bytes) -> tuple[SignatureAlgorit
     """What a Belgian eID signing key can do, from its certificate's key: every hash the card layer
     signs, ``PKCS1.5`` for RSA, ``NONE`` for ECC (the Web eID app's convention)."""
     try:
-        key = x509.load_der_x509_certificate(certificate).public_key()
+        key = load_der_certificate(certificate).public_key()
     except (ValueError, CryptoUnsupportedAlgorithm) as exc:
         raise SigningCertificateInvalid("the signing certificate cannot be parsed") from exc
     if isinstance(key, rsa.RSAPublicKey):
@@ -219,7 +220,7 @@ def _aki(cert: x509.Certificate) -> bytes:
 
 def _load(der: bytes) -> x509.Certificate:
     try:
-        cert = x509.load_der_x509_certificate(der)
+        cert = load_der_certificate(der)
         # cryptography parses lazily: make malformed names and extensions fail here, typed.
         cert.subject, cert.issuer, cert.extensions  # noqa: B018
     except ValueError as exc:

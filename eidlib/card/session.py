@@ -14,7 +14,6 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Literal
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
@@ -42,6 +41,7 @@ from eidlib.card.signing import SigningPlan, key_algorithm, plan_signature
 from eidlib.card.status import checked, status_error
 from eidlib.carddata.address import Address
 from eidlib.carddata.carddata import CardData
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.carddata.integrity import IntegrityResult, verify_integrity
@@ -685,7 +685,7 @@ class BeidCard:
             size = self._signature_sizes[key_reference] = self.applet.signature_size
             return size
         try:
-            public_key = x509.load_der_x509_certificate(der).public_key()
+            public_key = load_der_certificate(der).public_key()
         except ValueError:
             return self.applet.signature_size
         if isinstance(public_key, rsa.RSAPublicKey):
@@ -794,7 +794,7 @@ class BeidCard:
         if not der:
             return applet
         try:
-            public_key = x509.load_der_x509_certificate(der).public_key()
+            public_key = load_der_certificate(der).public_key()
         except ValueError:
             return applet
         if isinstance(public_key, rsa.RSAPublicKey):

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import get_args
 
 from asn1crypto import algos, cms, core, tsp, x509
-from cryptography import x509 as cx509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 
 from eidlib.belpic.hashes import HashAlgorithm
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import EidError
 from eidlib.token.ecdsa import ecdsa_raw_to_der
 from eidlib.token.errors import NotSupported, PinRequired
@@ -94,7 +94,7 @@ def _signature_algorithm(key_algorithm: str, hash: str, padding_name: PaddingNam
 
 def _self_check(certificate_der: bytes, signature: bytes, signed: bytes, hash: str, padding_name: PaddingName) -> None:
     """Fail closed: a signature that does not verify with the embedded certificate is never returned."""
-    public = cx509.load_der_x509_certificate(certificate_der).public_key()
+    public = load_der_certificate(certificate_der).public_key()
     algorithm = HashAlgorithm(hash).algorithm()
     try:
         if isinstance(public, rsa.RSAPublicKey):

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.signing.pdf.errors import VerificationInputError
 from eidlib.signing.pdf.verify import verify_pdf
 from eidlib.signing.report import (
@@ -51,7 +51,7 @@ def verify_cms(signature: bytes, content: bytes, *, trust_roots: Sequence[bytes]
             if signed_data["certificates"] else []
         for certificate in others:
             # strict DER: a damaged embedded certificate makes the file damaged (pyHanko would skip it)
-            x509.load_der_x509_certificate(certificate.dump())
+            load_der_certificate(certificate.dump(), what="a certificate embedded in the signature")
         context = ValidationContext(trust_roots=anchors, other_certs=others, allow_fetching=False,
                                     revocation_mode="soft-fail")
         status = asyncio.run(async_validate_detached_cms(

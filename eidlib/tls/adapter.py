@@ -13,6 +13,7 @@ from eidlib.auth.errors import AuthError, NoAuthenticationCertificate
 from eidlib.auth.user import AuthenticatedUser
 from eidlib.auth.validator import AuthTokenValidator, ValidationPolicy, validate_authentication_certificate
 from eidlib.belpic.hashes import HashAlgorithm
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.token.errors import PinBlocked, PinError, PinFormatError, PinRequired, SecurityStatusNotSatisfied
 from eidlib.token.pin import check_pin, wipe
 from eidlib.token.protocol import CardCertificates, Token
@@ -34,6 +35,7 @@ __all__ = [
     "Token",
     "ValidationPolicy",
     "check_pin",
+    "load_der_certificate",
     "open_default_card",
     "wipe",
 ]

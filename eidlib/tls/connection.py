@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from eidlib.errors import EidError
-from eidlib.tls.adapter import CardCertificates, SecurityStatusNotSatisfied
+from eidlib.tls.adapter import CardCertificates, SecurityStatusNotSatisfied, load_der_certificate
 from eidlib.tls.backend import X509, AlertDescription, HandshakeSettings, TLSConnection, X509CertChain
 from eidlib.tls.backend import TLSError as _TlsliteError
 from eidlib.tls.errors import ServerCertificateError, TlsConnectionError, TlsError, TlsHandshakeError
@@ -155,7 +155,7 @@ def _credentials(signer: TranscriptSigner) -> tuple[X509CertChain, Any, x509.Cer
     if not certificates.authentication:
         raise TlsError("the card has no authentication certificate")
     try:
-        leaf = x509.load_der_x509_certificate(certificates.authentication)
+        leaf = load_der_certificate(certificates.authentication)
         public_key = leaf.public_key()
     except ValueError as exc:
         raise TlsError("the card's authentication certificate cannot be parsed") from exc

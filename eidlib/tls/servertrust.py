@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from eidlib.tls.adapter import load_der_certificate
 from eidlib.tls.errors import ServerCertificateError
 
 #: Where Debian keeps the system's CA bundle (used when ``ssl`` reports no default file).
@@ -60,8 +61,8 @@ class ServerTrust:
         if not chain:
             raise ServerCertificateError("the server sent no certificate")
         try:
-            leaf = x509.load_der_x509_certificate(chain[0])
-            intermediates = [x509.load_der_x509_certificate(c) for c in chain[1:]]
+            leaf = load_der_certificate(chain[0])
+            intermediates = [load_der_certificate(c) for c in chain[1:]]
         except ValueError as exc:
             raise ServerCertificateError("the server's certificate cannot be parsed") from exc
         builder = PolicyBuilder().store(self._store)
@@ -88,6 +89,6 @@ def _load(anchor: x509.Certificate | bytes) -> x509.Certificate:
     try:
         if anchor.lstrip().startswith(b"-----BEGIN"):
             return x509.load_pem_x509_certificate(anchor)
-        return x509.load_der_x509_certificate(anchor)
+        return load_der_certificate(anchor)
     except ValueError as exc:
         raise ServerCertificateError("a trust anchor is not a PEM or DER certificate") from exc

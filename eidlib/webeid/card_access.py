@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-# Imported here, before the host sends its version, so that a command does not wait for pyscard to load.
 from eidlib.apdu import pcsc as _pcsc  # noqa: F401
+
+# Imported here, before the host sends its version, so that a command does not wait for pyscard to load.
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import CardError, CardRemovedError, NoCardError, NoReaderError, PcscUnavailableError, TransportError
 from eidlib.opener import open_card
 from eidlib.token import (
@@ -83,7 +84,7 @@ def has_pinpad(token: Token) -> bool:
 
 def holder_name(certificate: bytes) -> str:
     """Given names and surname from a certificate subject (what the PIN dialog shows)."""
-    subject = x509.load_der_x509_certificate(certificate).subject
+    subject = load_der_certificate(certificate).subject
     given = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.GIVEN_NAME)]
     surname = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.SURNAME)]
     name = " ".join(given + surname)

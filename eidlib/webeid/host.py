@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -23,6 +22,7 @@ from eidlib.auth.client import authenticate
 from eidlib.auth.errors import AuthError
 from eidlib.auth.signing_certificates import HASH_FUNCTIONS, signing_certificate_entry, supported_signature_algorithms
 from eidlib.auth.token import FORMAT_1_0, FORMAT_1_1
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.errors import EidError
 from eidlib.webeid import card_access as card
 from eidlib.webeid import pinentry
@@ -195,7 +195,7 @@ def _ask_pin(
 
 def _check_signature(certificate: bytes, signature: bytes, command: Sign) -> None:
     """A self-check before replying: the card signed this digest with the named certificate's key."""
-    key = x509.load_der_x509_certificate(certificate).public_key()
+    key = load_der_certificate(certificate).public_key()
     prehashed = utils.Prehashed(_HASH_CLASSES[command.hash_function]())
     try:
         if isinstance(key, rsa.RSAPublicKey):

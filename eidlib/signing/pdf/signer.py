@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from asn1crypto import algos
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from eidlib.carddata.certificate import load_der_certificate
 from eidlib.signing.pdf.adapter import (
     CardCertificates,
     HashName,
@@ -142,7 +142,7 @@ class TokenSigner(Signer):
 
 def placeholder_signature(leaf_der: bytes) -> bytes:
     """Bytes as long as the longest signature the key can make (for pyHanko's size estimate)."""
-    public = x509.load_der_x509_certificate(leaf_der).public_key()
+    public = load_der_certificate(leaf_der).public_key()
     if isinstance(public, rsa.RSAPublicKey):
         return bytes((public.key_size + 7) // 8)
     if isinstance(public, ec.EllipticCurvePublicKey):
@@ -153,7 +153,7 @@ def placeholder_signature(leaf_der: bytes) -> bytes:
 
 def check_signature(leaf_der: bytes, signature: bytes, data: bytes, hash_name: str, padding: PaddingName) -> None:
     """Raise :class:`SignatureMismatch` unless ``signature`` (ECDSA: DER) over ``data`` verifies with ``leaf_der``."""
-    public = x509.load_der_x509_certificate(leaf_der).public_key()
+    public = load_der_certificate(leaf_der).public_key()
     algorithm = HASHES[hash_name]()
     try:
         if isinstance(public, rsa.RSAPublicKey):
