@@ -64,8 +64,10 @@ def authenticate(
     ``unverifiedIntermediateCertificates``). ``allow_http_localhost`` admits ``http://localhost``,
     ``http://127.0.0.1`` and ``http://[::1]`` origins for development portals.
     """
+    wipe_after = pin if isinstance(pin, bytearray) else None
     try:
         with held_pin(pin) as pin_buffer:
+            pin = None  # no frame of a failure keeps the caller's PIN (error reporters record locals)
             canonical_origin = normalize_origin(origin, allow_http_localhost=allow_http_localhost)
             nonce = check_nonce(challenge)
             if format not in _FORMATS:
@@ -73,8 +75,8 @@ def authenticate(
             with _open_token(token) as card, card.transaction():
                 return _sign_challenge(card, pin_buffer, canonical_origin, nonce, format)
     finally:
-        if isinstance(pin, bytearray):
-            wipe(pin)
+        if wipe_after is not None:
+            wipe(wipe_after)
 
 
 def _sign_challenge(

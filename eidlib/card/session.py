@@ -571,6 +571,7 @@ class BeidCard:
         (nothing sent), :class:`PinRequired` when ``pin`` is None and there is no PIN pad.
         """
         with held_pin(pin) as buffer:
+            pin = None  # only the wiped copy stays: no frame of a failure holds the caller's PIN
             if buffer is None and self.pin_entry is not PinEntry.PINPAD:
                 raise PinRequired()
             with self._session():
@@ -582,6 +583,7 @@ class BeidCard:
         if (old is None) != (new is None):
             raise PinFormatError("give both the old and the new PIN, or neither (PIN pad)")
         with held_pin(old) as old_buffer, held_pin(new) as new_buffer:
+            old = new = None  # only the wiped copies stay in this frame
             pad = None
             if old_buffer is None or new_buffer is None:
                 pad = self.pinpad()
@@ -717,6 +719,7 @@ class BeidCard:
         if pin is None:  # the hot path of a session whose PIN was verified: no buffer to hold
             return self._sign_planned(role, data, hash, prehashed, pad_kind, None)
         with held_pin(pin) as buffer:
+            pin = None  # only the wiped copy stays in this frame
             return self._sign_planned(role, data, hash, prehashed, pad_kind, buffer)
 
     def _sign_planned(

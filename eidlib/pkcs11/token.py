@@ -283,6 +283,7 @@ class Pkcs11Token:
         has a protected authentication path (else :class:`PinRequired`). Never retried; the PIN is
         checked first, and every copy made of it (``bytearray`` and native buffer) is wiped after."""
         with held_pin(pin, self.pin_rule.check) as buffer:
+            pin = None  # only the wiped copy stays in this frame
             self._login(buffer)
 
     def _login(self, pin: bytearray | None) -> None:
@@ -311,6 +312,7 @@ class Pkcs11Token:
         if old is None and self.pin_entry is not PinEntry.PINPAD:
             raise PinRequired("changing the PIN needs the PINs (no PIN pad or PIN dialog)")
         with held_pin(old, self.pin_rule.check) as old_pin, held_pin(new, self.pin_rule.check) as new_pin:
+            old = new = None  # only the wiped copies stay in this frame
             session = self._call(
                 "C_OpenSession", lambda: self._lib.openSession(self.slot, PyKCS11.CKF_RW_SESSION)
             )
@@ -486,6 +488,7 @@ class Pkcs11Token:
             if prehashed and len(data) != spec.size:
                 raise InvalidDigest(f"a {spec.name} digest is {spec.size} bytes, got {len(data)}")
         with self.transaction(), held_pin(pin, self.pin_rule.check) as buffer:
+            pin = None  # only the wiped copy stays in this frame
             return self._sign(data, role, hash, buffer, prehashed, pad_kind)
 
     def _sign(
