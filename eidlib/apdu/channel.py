@@ -16,6 +16,7 @@ wipes), so a pre-encoded command costs no parsing; only the rare ``6Cxx`` path p
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -35,16 +36,16 @@ RawCommand = bytes | bytearray
 P = TypeVar("P", bound="Processor")
 
 
-class Link:
+class Link(ABC):
     """One stage of the send path: a raw command in, the raw answer (data ‖ SW1 SW2) out."""
 
+    @abstractmethod
     def exchange(self, raw: RawCommand) -> bytes:
         """Send one command and return its answer."""
-        raise NotImplementedError
 
+    @abstractmethod
     def control(self, code: int, data: bytes) -> bytes:
         """Send a reader control command (PIN pads) and return its answer."""
-        raise NotImplementedError
 
 
 class TransportLink(Link):
