@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
-from eidlib.apdu.readers import ReaderBehaviour, reader_behaviours
+from eidlib.apdu.readers import ReaderBehaviour, UsbId, reader_behaviours
 from eidlib.belpic.pin import EMPTY_PIN_BLOCK, MAX_PIN_LENGTH, MIN_PIN_LENGTH, PIN_BLOCK_LENGTH
 from eidlib.card.commands import change_header, verify_header
 from eidlib.carddata.errors import CardDataError
@@ -97,6 +97,13 @@ class PinPadProperties:
     max_digits: int | None = None
     vendor_id: int | None = None
     product_id: int | None = None
+
+    @property
+    def usb_id(self) -> UsbId | None:
+        """The reader's USB model when it told both ids (what the quirk table matches first)."""
+        if self.vendor_id is None or self.product_id is None:
+            return None
+        return UsbId(self.vendor_id, self.product_id)
 
     @property
     def has_display(self) -> bool:
@@ -207,17 +214,20 @@ class PinPad:
 def discover_pinpad(control: Control, transmit: Transmit, reader_name: str) -> PinPad | None:
     """The PIN pad of reader ``reader_name`` as it really behaves, or ``None`` (typed PIN).
 
-    Reader quirks come from :data:`eidlib.apdu.readers.READER_QUIRKS`: a reader that falsely
-    reports a PIN pad is not asked; a PPDU reader is asked through SCardTransmit when
-    SCardControl gives nothing; a reader with an 8-digit keypad gets structures that say so.
+    Reader quirks come from :data:`eidlib.apdu.readers.READER_QUIRKS`, matched by the USB ids the
+    reader's TLV properties tell, else by ``reader_name``: a reader that falsely reports a PIN pad
+    gets no PIN command; a PPDU reader is asked through SCardTransmit when SCardControl gives
+    nothing; a reader with an 8-digit keypad gets structures that say so. Asking for the features
+    and the properties is safe on every reader (they go to the reader, never to the card).
     """
-    behaviours = reader_behaviours(reader_name)
-    if ReaderBehaviour.NO_PIN_PAD in behaviours:
-        return None
     try:
         features = parse_features(control(CM_IOCTL_GET_FEATURE_REQUEST, b""))
     except (TransportError, CardDataError):
         features = {}
+    properties = _properties(control, features)
+    behaviours = reader_behaviours(reader_name, usb_id=properties.usb_id)
+    if ReaderBehaviour.NO_PIN_PAD in behaviours:
+        return None
     pad = PinPad.from_features(features)
     if not (pad.can_verify or pad.can_modify) and ReaderBehaviour.PPDU in behaviours:
         try:
@@ -228,7 +238,6 @@ def discover_pinpad(control: Control, transmit: Transmit, reader_name: str) -> P
             pad = PinPad.from_features({tag: tag for tag in answer[:-2]}, ppdu=True)
     if not (pad.can_verify or pad.can_modify):
         return None
-    properties = _properties(control, features)
     limits = [MAX_PIN_LENGTH, properties.max_digits or MAX_PIN_LENGTH]
     if ReaderBehaviour.PIN_MAX_8 in behaviours:
         limits.append(8)

@@ -10,6 +10,10 @@ tested without hardware:
 * ``style="false"``: reports DIRECT features but has no keypad (an OMNIKEY 3x21 with an old CCID
   driver): a PIN command fails with the reader's ``6B80``.
 
+``usb_id`` makes the TLV properties (styles ``direct`` and ``false``, as the CCID driver gives
+them for every reader) tell the reader's USB vendor and product, which the quirk table matches
+before the name.
+
 What the user does on the keypad is :attr:`VirtualPinPadReader.user`: digits (``"1234"``, or
 ``"1234/5678"`` for old/new), :data:`CANCEL` (``6401``) or :data:`TIMEOUT` (``6400``). The reader
 fills the card's PIN block from the structure it receives (length nibble, BCD digits, digit
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from eidlib.apdu.readers import UsbId
 from eidlib.emulator.card import VirtualCard
 from eidlib.emulator.transport import VirtualTransport
 
@@ -54,8 +59,10 @@ _STYLES: dict[PinPadStyle, tuple[int, ...]] = {
     "direct": (_VERIFY_DIRECT, _MODIFY_DIRECT, _PIN_PROPERTIES, _TLV_PROPERTIES),
     "start-finish": (_VERIFY_START, _VERIFY_FINISH, _MODIFY_START, _MODIFY_FINISH, _PIN_PROPERTIES),
     "ppdu": (_VERIFY_DIRECT, _MODIFY_DIRECT),
-    "false": (_VERIFY_DIRECT, _MODIFY_DIRECT),
+    "false": (_VERIFY_DIRECT, _MODIFY_DIRECT, _TLV_PROPERTIES),
 }
+#: ``FEATURE_GET_TLV_PROPERTIES`` tags of the USB ids (PC/SC part 10 ``wIdVendor``, ``wIdProduct``).
+_TLV_VENDOR, _TLV_PRODUCT = 0x0B, 0x0C
 
 
 class VirtualPinPadReader(VirtualTransport):
@@ -63,7 +70,7 @@ class VirtualPinPadReader(VirtualTransport):
 
     def __init__(self, card: VirtualCard, *, style: PinPadStyle = "direct", user: str = "1234",
                  reader_name: str = "eidlib virtual PIN pad 00 00", display: tuple[int, int] = (2, 16),
-                 timeout: int = 30, max_digits: int = 12) -> None:
+                 timeout: int = 30, max_digits: int = 12, usb_id: UsbId | None = None) -> None:
         super().__init__(card)
         if style not in _STYLES:
             raise ValueError(f"unknown PIN-pad style {style!r}")
@@ -73,6 +80,7 @@ class VirtualPinPadReader(VirtualTransport):
         self.display = display
         self.timeout = timeout
         self.max_digits = max_digits
+        self.usb_id = usb_id
         #: Every PIN structure the host sent, in order.
         self.structures: list[bytes] = []
         #: Control codes received (feature request included).
@@ -96,8 +104,12 @@ class VirtualPinPadReader(VirtualTransport):
             return bytes((chars, lines, 0x02, self.timeout))
         if tag == _TLV_PROPERTIES:
             layout = (self.display[0] << 8) | self.display[1]
-            return (bytes((0x01, 2)) + layout.to_bytes(2, "little") + bytes((0x03, 1, self.timeout))
-                    + bytes((0x06, 1, 4, 0x07, 1, self.max_digits)))
+            answer = (bytes((0x01, 2)) + layout.to_bytes(2, "little") + bytes((0x03, 1, self.timeout))
+                      + bytes((0x06, 1, 4, 0x07, 1, self.max_digits)))
+            if self.usb_id is not None:
+                answer += (bytes((_TLV_VENDOR, 2)) + self.usb_id.vendor.to_bytes(2, "little")
+                           + bytes((_TLV_PRODUCT, 2)) + self.usb_id.product.to_bytes(2, "little"))
+            return answer
         if tag in (_VERIFY_START, _MODIFY_START):
             self._started = bytes(data)
             return b""

@@ -14,7 +14,10 @@ import eidlib.apdu.pcsc as pcsc
 from eidlib.apdu.pcsc import ReaderStatus
 from eidlib.apdu.readers import (
     READER_QUIRKS,
+    USB_IDS_SOURCE,
     ReaderBehaviour,
+    ReaderQuirk,
+    UsbId,
     is_virtual_reader,
     match_reader,
     reader_behaviours,
@@ -69,6 +72,31 @@ def test_every_quirk_names_its_source_and_is_documented() -> None:
         if quirk.reported:
             assert quirk.source in text, quirk
         assert reader_behaviours(f"{quirk.name_part} 00 00") >= {quirk.behaviour}
+        for usb_id in quirk.usb_ids:
+            assert str(usb_id) in text, quirk
+            assert reader_behaviours("Some Reader 00 00", usb_id=usb_id) >= {quirk.behaviour}
+    assert USB_IDS_SOURCE in text
+
+
+_IDS = st.builds(UsbId, st.integers(0, 0xFFFF), st.integers(0, 0xFFFF))
+
+
+@given(st.sampled_from(READER_QUIRKS), st.text(max_size=30), _IDS)
+def test_usb_ids_decide_before_the_name(quirk: ReaderQuirk, name: str, other: UsbId) -> None:
+    """With ids on both sides the name is not looked at; without ids on either side the name decides."""
+    named = f"{name}{quirk.name_part}"
+    for usb_id in quirk.usb_ids:
+        assert quirk.matches(name, usb_id)
+    if quirk.usb_ids:
+        assert quirk.matches(named, other) == (other in quirk.usb_ids)
+    else:
+        assert quirk.matches(named, other)
+    assert quirk.matches(named, None)
+    assert quirk.matches(name, None) == (quirk.name_part.casefold() in name.casefold())
+
+
+def test_usb_id_text() -> None:
+    assert str(UsbId(0x76B, 0x3031)) == "076B:3031"
 
 
 class _FakeTransport:

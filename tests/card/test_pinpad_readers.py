@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from eidlib.apdu.readers import READER_QUIRKS, ReaderBehaviour
+from eidlib.apdu.readers import READER_QUIRKS, ReaderBehaviour, UsbId
 from eidlib.apdu.status import ApduError
 from eidlib.card.pinpad import (
+    CM_IOCTL_GET_FEATURE_REQUEST,
     PinPadProperties,
     modify_structure,
     parse_pin_properties,
@@ -110,7 +111,58 @@ def test_false_pin_pads_of_the_table_are_ignored(name: str) -> None:
         assert card.pinpad() is None
         card.verify_pin(PIN)  # typed on the keyboard
         assert len(card.sign(b"x", key="signature", pin=PIN)) == 96
-    assert reader.controls == []  # not even asked for its features
+    # Asked for its features and properties (to learn its USB ids), never for a PIN.
+    assert reader.controls == [CM_IOCTL_GET_FEATURE_REQUEST, _TLV_PROPERTIES_CODE]
+    assert reader.structures == []
+
+
+#: The control code the virtual reader gives FEATURE_GET_TLV_PROPERTIES.
+_TLV_PROPERTIES_CODE = 0x42330012
+OMNIKEY_3X21 = UsbId(0x076B, 0x3031)
+GEMPC_PINPAD = UsbId(0x08E6, 0x3478)
+
+
+def test_quirk_matched_by_usb_ids_whatever_the_name() -> None:
+    """A false PIN pad under a name the table does not know is still recognised by its USB ids."""
+    reader = VirtualPinPadReader(virtual_card("1.8"), style="false", reader_name="Generic CCID Reader 00 00",
+                                 usb_id=OMNIKEY_3X21)
+    with BeidCard(reader).open() as card:
+        assert card.pinpad() is None
+        card.verify_pin(PIN)
+        assert len(card.sign(b"x", key="signature", pin=PIN)) == 96
+    assert reader.structures == []
+    assert reader.card.pin_tries_left == 3
+
+
+def test_usb_ids_that_contradict_the_name_win() -> None:
+    """Named like an OMNIKEY 3x21 (no PIN pad) but telling the ids of a GemPC Pinpad: its keypad is used,
+    with the GemPC's 8-digit limit."""
+    reader = _reader("direct", reader_name="HID Global OMNIKEY 3x21 Smart Card Reader 00 00", usb_id=GEMPC_PINPAD)
+    with BeidCard(reader).open() as card:
+        pad = card.pinpad()
+        assert pad is not None and pad.max_digits == 8 and pad.properties.usb_id == GEMPC_PINPAD
+        assert len(card.sign(b"contract", key="signature")) == 96  # PIN typed on the pad
+    assert reader.structures == [verify_structure(max_digits=8)]
+
+
+def test_same_name_other_ids_is_a_plain_pin_pad() -> None:
+    """Without the ids the name alone makes the entry; with ids of another model it does not apply."""
+    name = "Gemplus GemPC Pinpad 00 00"
+    with BeidCard(_reader("direct", reader_name=name)).open() as card:
+        pad = card.pinpad()
+        assert pad is not None and pad.max_digits == 8
+    with BeidCard(_reader("direct", reader_name=name, usb_id=UsbId(0x1234, 0x5678))).open() as card:
+        pad = card.pinpad()
+        assert pad is not None and pad.max_digits == 12
+
+
+def test_entry_without_ids_is_matched_by_name_even_when_the_reader_tells_ids() -> None:
+    reader = VirtualPinPadReader(virtual_card("1.8"), style="false", usb_id=UsbId(0x413C, 0x2101),
+                                 reader_name="Dell Dell Smart Card Reader Keyboard KB813t 00 00")
+    with BeidCard(reader).open() as card:
+        assert card.pinpad() is None
+        card.verify_pin(PIN)
+    assert reader.structures == []
 
 
 def test_false_pin_pad_not_in_the_table_fails_with_a_typed_error() -> None:
