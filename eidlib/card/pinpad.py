@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from eidlib.apdu.readers import ReaderBehaviour, UsbId, reader_behaviours
+from eidlib.belpic.ins import Ins
 from eidlib.belpic.pin import EMPTY_PIN_BLOCK, MAX_PIN_LENGTH, MIN_PIN_LENGTH, PIN_BLOCK_LENGTH
 from eidlib.card.commands import change_header, verify_header
 from eidlib.carddata.errors import CardDataError
@@ -47,8 +48,23 @@ class Feature(IntEnum):
 
 #: ``FF C2 01 00 00``: the PPDU feature request; the answer lists feature tags, one byte each.
 PPDU_FEATURES = bytes.fromhex("FFC2010000")
-_PPDU_HEADER = bytes.fromhex("FFC201")
+#: The INS byte of PC/SC part 10 pseudo-APDUs (``FF C2 01 <feature> ..``).
+PPDU_INS = 0xC2
+_PPDU_HEADER = bytes((0xFF, PPDU_INS, 0x01))
 _SW_OK = b"\x90\x00"
+
+
+def ppdu_pin_instruction(raw: bytes | bytearray) -> int | None:
+    """The card command a PPDU PIN-pad command makes the reader send (VERIFY or CHANGE REFERENCE
+    DATA), or ``None`` for anything else (other APDUs, the PPDU feature request)."""
+    if len(raw) <= 5 or raw[:3] != _PPDU_HEADER:
+        return None
+    return _PPDU_PIN_COMMANDS.get(raw[3])
+
+
+#: PPDU feature tag → the instruction of the APDU the reader builds from the structure.
+_PPDU_PIN_COMMANDS: dict[int, int] = {Feature.VERIFY_PIN_DIRECT: Ins.VERIFY,
+                                      Feature.MODIFY_PIN_DIRECT: Ins.CHANGE_REFERENCE_DATA}
 
 
 class TlvProperty(IntEnum):

@@ -6,7 +6,9 @@
   last MSE:SET set, whether a PSO has used it yet) and, configured with ``auth_mse``, sets
   the authentication SE before a PIN command that does not follow its own MSE: another
   application (OpenSC) may have left key 83 selected, and a VERIFY under it would be a
-  non-repudiation verify, not "PIN once" (spec §4.3).
+  non-repudiation verify, not "PIN once" (spec §4.3). A PIN-pad command counts as the VERIFY or
+  CHANGE it makes the reader send, whether it goes through SCardControl or as a PPDU
+  (``FF C2 01 06|07 ..`` through SCardTransmit).
 
 Both watch the commands that go by, so the session needs no flags for them; a removal or
 any failure on the way resets what they know.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from eidlib.apdu.channel import Link, Processor, RawCommand
 from eidlib.belpic.files import DF_BELPIC
 from eidlib.belpic.ins import Ins
+from eidlib.card.pinpad import PPDU_INS, ppdu_pin_instruction
 
 _OK = b"\x90\x00"
 _SELECT_BY_PATH = 0x08
@@ -84,7 +87,8 @@ class SecurityEnvironment(Processor):
     def exchange(self, raw: RawCommand) -> bytes:
         ins = _ins(raw)
         try:
-            if self._needs_auth_environment(ins, len(raw)):
+            if self._needs_auth_environment(ins, len(raw)) or (
+                    ins == PPDU_INS and self._ppdu_needs_auth_environment(raw)):
                 self._send_auth_mse()
             answer = self.inner.exchange(raw)
         except BaseException:
@@ -110,6 +114,12 @@ class SecurityEnvironment(Processor):
             return False  # the common case, decided first
         carries_pin = length > 5 or ins == Ins.CHANGE_REFERENCE_DATA
         return carries_pin and self.auth_mse is not None and not self._after_mse and self.key != self.auth_key
+
+    def _ppdu_needs_auth_environment(self, raw: RawCommand) -> bool:
+        # A PPDU PIN-pad command (PIN_VERIFY/PIN_MODIFY structure in FF C2 01 ..) is a VERIFY/CHANGE
+        # to the card: the same rule as before one sent through SCardControl.
+        pin_ins = ppdu_pin_instruction(raw)
+        return pin_ins is not None and self._needs_auth_environment(pin_ins, len(raw))
 
     def _send_auth_mse(self) -> None:
         assert self.auth_mse is not None
