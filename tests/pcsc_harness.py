@@ -50,7 +50,7 @@ VPCD_READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 DEFAULT_CARDS: dict[int, dict[str, Any]] = {0: {"profile": "1.7"}, 1: {"profile": "1.8"}}
 #: What ``eid emulate`` uses for an option that is not given.
 CARD_DEFAULTS: dict[str, Any] = {
-    "persona": None, "pin": "1234", "kids": False, "activated": True, "seed": "eidlib-test",
+    "card": None, "persona": None, "pin": "1234", "kids": False, "activated": True, "seed": "eidlib-test",
 }
 
 ReaderConfig = Literal["vpcd", "none"]
@@ -447,8 +447,10 @@ class PcscStack:
             sys.executable, "-m", "eidlib.cli.emulate",
             "--slot", str(slot), "--port", str(VPCD_PORT + slot),
             "--control", str(self.control_path(slot)),
-            "--profile", str(options.get("profile", "1.8")),
         ]
+        # A card persona of the catalogue (eid emulate --card) sets the applet itself.
+        command += ["--card", str(options["card"])] if options.get("card") else [
+            "--profile", str(options.get("profile", "1.8"))]
         if options.get("persona"):
             command += ["--persona", str(options["persona"])]
         if options.get("pin"):
@@ -604,7 +606,7 @@ def _card_options(options: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(options)
     if "not_activated" in result:
         result["activated"] = not result.pop("not_activated")
-    allowed = {"profile", "persona", "pin", "kids", "activated", "seed"}
+    allowed = {"profile", "card", "persona", "pin", "kids", "activated", "seed"}
     unknown = set(result) - allowed
     if unknown:
         raise HarnessError(f"unknown card options {sorted(unknown)}; allowed: {sorted(allowed)}")

@@ -108,9 +108,10 @@ def _trust_store(args: argparse.Namespace) -> TrustStore:
     if args.trust:
         return TrustStore.from_path(args.trust)
     if getattr(args, "virtual", None):
+        from eidlib.cli.virtual_cards import pki_profile
         from eidlib.emulator.pki import TestPki
 
-        return TrustStore([TestPki.load(profile=args.virtual).root.cert_der()])
+        return TrustStore([TestPki.load(profile=pki_profile(args.virtual)).root.cert_der()])
     return TrustStore.belgium()
 
 

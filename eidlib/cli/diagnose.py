@@ -157,9 +157,10 @@ def _revocation_findings(args: argparse.Namespace, certificates: Any, reader: st
     if args.trust:
         trust = TrustStore.from_path(args.trust)
     elif getattr(args, "virtual", None):  # the virtual card's test root, never trusted for a real card
+        from eidlib.cli.virtual_cards import pki_profile
         from eidlib.emulator.pki import TestPki
 
-        trust = TrustStore([TestPki.load(profile=args.virtual).root.cert_der()])
+        trust = TrustStore([TestPki.load(profile=pki_profile(args.virtual)).root.cert_der()])
     else:
         trust = TrustStore.belgium()
     checker = RevocationChecker(ocsp_url=args.ocsp_url, ocsp_hosts=BELGIAN_OCSP_HOSTS | set(args.allow_host))

@@ -56,9 +56,10 @@ def register(subparsers: Any) -> None:
 def _test_root(args: argparse.Namespace) -> list[bytes] | None:
     """The virtual card's own test root for ``--virtual`` (never for a real card)."""
     if getattr(args, "virtual", None):
+        from eidlib.cli.virtual_cards import pki_profile
         from eidlib.emulator.pki import TestPki
 
-        return [TestPki.load(profile=args.virtual).root.cert_der()]
+        return [TestPki.load(profile=pki_profile(args.virtual)).root.cert_der()]
     return None
 
 

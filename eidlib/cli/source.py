@@ -1,7 +1,9 @@
 """Where the CLI's card comes from: ``--virtual``, ``--reader``, ``--pkcs11`` or the first BEID card.
 
-``--wait [SECONDS]`` waits for a card to be inserted first. ``--virtual-option`` puts the
-built-in virtual card in a state worth trying (a kids card, a blocked PIN, ...); see
+``--wait [SECONDS]`` waits for a card to be inserted first. ``--virtual NAME`` is an applet
+profile (``1.7``, ``1.8``) or a card persona of the catalogue (``1.1``, ``kids``, ``eu-citizen``,
+...: :mod:`eidlib.cli.virtual_cards`, listed by ``eid emulate --list-cards``). ``--virtual-option``
+puts the built-in virtual card in a state worth trying (a kids card, a blocked PIN, ...); see
 :data:`VIRTUAL_OPTIONS`.
 """
 
@@ -15,11 +17,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from eidlib.cli.errors import InputFileProblem, UsageError
 from eidlib.cli.i18n import _
 from eidlib.cli.output import note, wants_json
+from eidlib.cli.virtual_cards import build_virtual_card, card_name, default_holder
 
 if TYPE_CHECKING:
     from eidlib.emulator.persona import Persona
@@ -50,7 +53,10 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     """The global options naming the card: ``--reader``, ``--virtual``, ``--pkcs11``, ``--wait``."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--reader", metavar="NAME", help="PC/SC reader to use (default: the first with a card)")
-    source.add_argument("--virtual", choices=("1.7", "1.8"), help="use the built-in virtual card")
+    source.add_argument(
+        "--virtual", type=card_name, metavar="NAME",
+        help="use the built-in virtual card: 1.7, 1.8 or a card persona (eid emulate --list-cards)",
+    )
     source.add_argument(
         "--pkcs11", nargs="?", const="", metavar="MODULE",
         help="use a PKCS#11 module (default: found automatically)",
@@ -75,25 +81,23 @@ def load_persona(path: str) -> Persona:
         raise
 
 
-def _virtual_transport(profile: str, options: list[str]) -> Any:
-    from eidlib.emulator import VirtualCard, VirtualTransport
-    from eidlib.emulator.image import Profile
-    from eidlib.emulator.persona import Persona
+def _virtual_transport(name: str, options: list[str]) -> Any:
+    from eidlib.emulator import VirtualTransport
 
     flags: dict[str, str] = {}
     for option in options:
-        name, _sep, value = option.partition("=")
-        if f"{name}=N" not in VIRTUAL_OPTIONS and f"{name}=FILE" not in VIRTUAL_OPTIONS and name not in VIRTUAL_OPTIONS:
-            raise UsageError(f"unknown --virtual-option {name!r}; known: {', '.join(VIRTUAL_OPTIONS)}")
-        flags[name] = value
+        key, _sep, value = option.partition("=")
+        if f"{key}=N" not in VIRTUAL_OPTIONS and f"{key}=FILE" not in VIRTUAL_OPTIONS and key not in VIRTUAL_OPTIONS:
+            raise UsageError(f"unknown --virtual-option {key!r}; known: {', '.join(VIRTUAL_OPTIONS)}")
+        flags[key] = value
     persona = load_persona(flags["persona"]) if "persona" in flags else None
     if "expired" in flags:
         today = dt.date.today()
-        persona = (persona or Persona.default()).replace(
+        persona = (persona or default_holder(name)).replace(
             validity_begin=today.replace(year=today.year - 10) - dt.timedelta(days=30),
             validity_end=today - dt.timedelta(days=30),
         )
-    card = VirtualCard(cast(Profile, profile), persona, kids="kids" in flags, activated="not-activated" not in flags)
+    card = build_virtual_card(name, holder=persona, kids="kids" in flags, activated="not-activated" not in flags)
     if "tries" in flags:
         try:
             tries = int(flags["tries"])
