@@ -4,7 +4,7 @@ Each :class:`CardPersona` says which applet it runs (the ``profile`` the emulato
 another version byte and GET CARD DATA tail where an older applet differs), which keys its user
 certificates hold, how the National Register signed its files and who the holder is. The
 catalogue (:data:`CARD_PERSONAS`, documented in ``docs/personas.md``) is what the tests run
-read → integrity → PIN → sign on, and what ``eid emulate --card NAME`` could serve.
+read → integrity → PIN → sign on, and what ``eid emulate --card NAME`` and ``eid --virtual NAME`` serve.
 
 Where a value comes from the spec (``beid-card.md``) the field's comment says so; the applet 1.1
 tail bytes and the shapes of foreigners' cards are inferred from the layout notes, not from a dump.
