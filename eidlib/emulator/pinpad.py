@@ -12,7 +12,9 @@ tested without hardware:
 
 ``usb_id`` makes the TLV properties (styles ``direct`` and ``false``, as the CCID driver gives
 them for every reader) tell the reader's USB vendor and product, which the quirk table matches
-before the name.
+before the name. A ``ppdu`` reader with ``usb_id`` lists ``FEATURE_GET_TLV_PROPERTIES`` and no PIN
+feature through SCardControl (what pcsc-lite's CCID driver does for a reader whose descriptor
+claims no PIN support), so its ids can be read while PIN commands still go as PPDUs.
 
 What the user does on the keypad is :attr:`VirtualPinPadReader.user`: digits (``"1234"``, or
 ``"1234/5678"`` for old/new), :data:`CANCEL` (``6401``) or :data:`TIMEOUT` (``6400``). The reader
@@ -94,10 +96,12 @@ class VirtualPinPadReader(VirtualTransport):
         self.controls.append(code)
         if code == _FEATURE_REQUEST:
             if self.style == "ppdu":
-                return b""
+                return b"" if self.usb_id is None else bytes((_TLV_PROPERTIES, 4)) + (
+                    _CODE_BASE | _TLV_PROPERTIES).to_bytes(4, "big")
             return b"".join(bytes((tag, 4)) + (_CODE_BASE | tag).to_bytes(4, "big") for tag in _STYLES[self.style])
         tag = code - _CODE_BASE
-        if self.style == "ppdu" or tag not in _STYLES[self.style]:
+        ppdu_properties = self.style == "ppdu" and self.usb_id is not None and tag == _TLV_PROPERTIES
+        if not ppdu_properties and (self.style == "ppdu" or tag not in _STYLES[self.style]):
             return _SW_INVALID_PARAMETER
         if tag == _PIN_PROPERTIES:
             lines, chars = self.display

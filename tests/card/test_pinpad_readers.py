@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from eidlib.apdu.readers import READER_QUIRKS, ReaderBehaviour, UsbId
+from eidlib.apdu.readers import READER_QUIRKS, ReaderBehaviour, ReaderQuirk, UsbId
 from eidlib.apdu.status import ApduError
 from eidlib.card.pinpad import (
     CM_IOCTL_GET_FEATURE_REQUEST,
@@ -224,3 +224,51 @@ def test_every_quirk_behaviour_is_played_by_the_virtual_reader() -> None:
     behaviours = {q.behaviour for q in READER_QUIRKS}
     assert behaviours == {ReaderBehaviour.VIRTUAL, ReaderBehaviour.NO_PIN_PAD, ReaderBehaviour.PPDU,
                           ReaderBehaviour.PIN_MAX_8}
+
+
+def _entry_cases() -> list[tuple[ReaderQuirk, str, UsbId | None]]:
+    """Every PIN-pad entry of the table as the reader shows itself: by name, and by each of its USB ids
+    under a name the table does not know."""
+    cases: list[tuple[ReaderQuirk, str, UsbId | None]] = []
+    for quirk in READER_QUIRKS:
+        if quirk.behaviour is ReaderBehaviour.VIRTUAL:
+            continue  # not a PIN pad: reader choice, tests/apdu/test_readers.py
+        cases.append((quirk, f"{quirk.name_part} 00 00", None))
+        cases.extend((quirk, "Generic CCID Reader 00 00", usb_id) for usb_id in quirk.usb_ids)
+    return cases
+
+
+_STYLE_OF: dict[ReaderBehaviour, PinPadStyle] = {
+    ReaderBehaviour.NO_PIN_PAD: "false", ReaderBehaviour.PPDU: "ppdu", ReaderBehaviour.PIN_MAX_8: "direct"}
+
+
+@pytest.mark.parametrize(("quirk", "name", "usb_id"), _entry_cases(),
+                         ids=lambda value: str(value) if isinstance(value, (str, UsbId)) else "")
+def test_every_pin_pad_entry_on_the_virtual_reader(quirk: ReaderQuirk, name: str, usb_id: UsbId | None) -> None:
+    """Each entry's behaviour, played by the virtual reader and found by name or by USB ids."""
+    reader = VirtualPinPadReader(virtual_card("1.8"), style=_STYLE_OF[quirk.behaviour], reader_name=name,
+                                 usb_id=usb_id)
+    with BeidCard(reader).open() as card:
+        pad = card.pinpad()
+        if quirk.behaviour is ReaderBehaviour.NO_PIN_PAD:
+            assert pad is None
+            card.verify_pin(PIN)  # typed on the keyboard; the false pad never gets a PIN command
+            assert reader.structures == []
+        else:
+            assert pad is not None
+            assert pad.ppdu == (quirk.behaviour is ReaderBehaviour.PPDU)
+            assert pad.max_digits == (8 if quirk.behaviour is ReaderBehaviour.PIN_MAX_8 else 12)
+            assert len(card.sign(b"contract", key="signature")) == 96  # the PIN typed on the pad
+            assert reader.structures == [verify_structure(max_digits=pad.max_digits)]
+    assert reader.card.pin_tries_left == 3
+
+
+def test_ppdu_reader_telling_its_ids_is_a_ppdu_reader_whatever_its_name() -> None:
+    """pcsc-lite's CCID lists GET_TLV_PROPERTIES even without PIN features: the ids find the PPDU entry."""
+    reader = VirtualPinPadReader(virtual_card("1.8"), style="ppdu", reader_name="Zetes Reader 00 00",
+                                 usb_id=UsbId(0x072F, 0x8201))
+    with BeidCard(reader).open() as card:
+        pad = card.pinpad()
+        assert pad is not None and pad.ppdu and pad.properties.usb_id == UsbId(0x072F, 0x8201)
+        card.verify_pin(None)
+    assert reader.controls == [CM_IOCTL_GET_FEATURE_REQUEST, _TLV_PROPERTIES_CODE]  # the PIN went as a PPDU
