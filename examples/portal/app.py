@@ -73,6 +73,8 @@ UNAVAILABLE_METHODS = ("itsme", "token")
 audit = logging.getLogger("examples.portal.audit")
 
 _API_PREFIXES = ("/auth/", "/session", "/logout")
+#: The eID TLS login's start and return: a browser navigates there (pages), ``eid login`` asks for JSON.
+_BROWSER_AUTH_PREFIX = "/auth/eid-tls/"
 
 
 @dataclass
@@ -147,6 +149,8 @@ def create_app(
         return request.remote_addr or "unknown"
 
     def is_api() -> bool:
+        if request.path.startswith(_BROWSER_AUTH_PREFIX):  # navigations to and from the login host
+            return request.accept_mimetypes.best == "application/json"
         return request.path.startswith(_API_PREFIXES) and request.mimetype != "application/x-www-form-urlencoded"
 
     def page(template: str, lang: str, status: int = 200, **values: Any) -> Response:

@@ -13,8 +13,10 @@ Flow (three hosts' worth of redirects, one card signature):
    session starts as for the token login (``amr`` "eid", level 500). ``Accept: application/json``
    gets ``{"user", "session"}`` instead of the redirect to the home page (for ``eid login``).
 
-The handoff store is shared by the portal and login host (same process here; a Redis store would let
-them run apart). Every refusal is logged to ``examples.portal.audit``; the user sees a generic page.
+The handoff store is shared by the portal and the login host: :class:`Handoff` (memory) when they are one
+process, :class:`~examples.portal.redis_handoff.RedisHandoff` when the login host and several portal
+instances run apart (``python -m examples.portal --redis …``). Every refusal is logged to
+``examples.portal.audit``; the user sees a generic page; a store that does not answer is a 503 page.
 """
 
 from __future__ import annotations
@@ -26,15 +28,16 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, request
+from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from eidlib.auth import AuthError
 from eidlib.tls import ClientCertificateVerifier, TlsError
 from examples.portal.app import COOKIE, PortalContext
-from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from examples.portal.errors import StoreUnavailable
+from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, pick_language, texts
 from examples.portal.sessions import new_session_id
 
 audit = logging.getLogger("examples.portal.audit")
@@ -59,6 +62,25 @@ class _Code:
     state: _Pending
     user: dict[str, Any]
     expires: float
+
+
+class HandoffStore(Protocol):
+    """Where the login host's states and one-time codes live (one process, or shared through Redis).
+
+    A store that cannot answer raises :class:`~examples.portal.errors.StoreUnavailable` (a 503 page).
+    """
+
+    def start(self, session_id: str, lang: str) -> str:
+        """A fresh, unguessable state bound to the pre-login session ``session_id``."""
+        ...
+
+    def complete(self, state: str, user: dict[str, Any]) -> str | None:
+        """Consume ``state`` and issue a one-time code carrying ``user``; ``None`` for an unknown state."""
+        ...
+
+    def redeem(self, code: str, session_id: str | None) -> tuple[dict[str, Any], str] | None:
+        """(user, lang) if ``code`` is live and was issued to ``session_id``'s login; the code is gone either way."""
+        ...
 
 
 class Handoff:
@@ -113,15 +135,27 @@ def _param(name: str) -> str | None:
     return value if 0 < len(value) <= MAX_PARAM else None
 
 
-def create_login_host(verifier: ClientCertificateVerifier, handoff: Handoff, portal_url: str) -> Flask:
+def create_login_host(verifier: ClientCertificateVerifier, handoff: HandoffStore, portal_url: str) -> Flask:
     """The login host's app (serve it only behind the nginx server block that requests certificates)."""
     app = Flask(__name__)
-    return_url = portal_url.rstrip("/") + "/auth/eid-tls/return"
+    portal_url = portal_url.rstrip("/")
+    return_url = portal_url + "/auth/eid-tls/return"
 
     @app.after_request
     def no_store(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(StoreUnavailable)
+    def store_down(exc: StoreUnavailable) -> Response:
+        # The portal's 503 page, in the browser's language, with its way back to the portal.
+        audit.error("handoff store unavailable on the login host: %s", exc)
+        lang = pick_language("", None, [tag for tag, _q in request.accept_languages])
+        t = texts(lang)
+        body = render_template("error.html", t=t, lang=lang, status=503, heading=t["unavailable_title"],
+                               message=t["unavailable_text"], back=f"{portal_url}/{lang}/",
+                               csp_nonce="", language_names=LANGUAGE_NAMES)
+        return Response(body, status=503)
 
     @app.get("/eid")
     def eid() -> Any:
@@ -145,9 +179,13 @@ def create_login_host(verifier: ClientCertificateVerifier, handoff: Handoff, por
 
 @dataclass(frozen=True)
 class EidTlsLogin:
-    """What the portal needs to offer the login host: the shared handoff and the login host's URL."""
+    """What the portal needs to offer the login host: the shared handoff and the login host's URL.
 
-    handoff: Handoff
+    A handoff store that does not answer raises :class:`~examples.portal.errors.StoreUnavailable` in the
+    routes: the portal's own handler turns it into its 503 page.
+    """
+
+    handoff: HandoffStore
     login_url: str
 
     def blueprint(self, portal: PortalContext) -> Blueprint:

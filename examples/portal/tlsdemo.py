@@ -54,6 +54,19 @@ def _pem(der: bytes) -> bytes:
     return ssl.DER_cert_to_PEM_cert(der).encode()
 
 
+def write_client_ca_files(prefix: Path) -> tuple[Path, Path]:
+    """``prefix/ca-names.pem`` (the Belgian citizen CAs + the virtual cards' CAs, for the CertificateRequest)
+    and ``prefix/roots.pem`` (the Belgian roots + the virtual cards' roots) for the login host's nginx."""
+    pkis = [TestPki.load(profile="1.7"), TestPki.load(profile="1.8")]
+    ca_names = prefix / "ca-names.pem"
+    ca_names.write_bytes(BELGIAN_CA_NAMES.read_bytes() + b"".join(
+        _pem(p.citizen_ca.certificate.public_bytes(serialization.Encoding.DER)) for p in pkis))
+    roots_file = prefix / "roots.pem"
+    roots_file.write_bytes(belgian_roots_pem() + b"".join(
+        _pem(p.root.certificate.public_bytes(serialization.Encoding.DER)) for p in pkis))
+    return ca_names, roots_file
+
+
 @contextlib.contextmanager
 def build_demo(
     prefix: Path,
@@ -93,11 +106,7 @@ def build_demo(
             served.append(serve(login_app, port=login_port,
                                 ssl_context=dev_tls_context(files.cert, files.key, cas)))
         else:
-            ca_names = prefix / "ca-names.pem"
-            ca_names.write_bytes(BELGIAN_CA_NAMES.read_bytes() + b"".join(_pem(c) for c in cas))
-            roots_file = prefix / "roots.pem"
-            roots_file.write_bytes(belgian_roots_pem() + b"".join(
-                _pem(r.public_bytes(serialization.Encoding.DER)) for r in roots))
+            ca_names, roots_file = write_client_ca_files(prefix)
             portal_socket, login_socket = prefix / "portal.sock", prefix / "login.sock"
             served.append(serve(portal_app, unix_socket=portal_socket))
             served.append(serve(login_app, unix_socket=login_socket))
