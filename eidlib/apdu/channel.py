@@ -5,9 +5,8 @@ Each processor does one thing and hands the command on to the one inside it:
 * :class:`ResponseChaining` — ``61xx``: GET RESPONSE until the card stops chaining (bounded);
 * :class:`WrongLengthResend` — ``6Cxx``: the same command once more with Le=xx, after an
   optional pause (old V1 cards need one, spec §3.2);
-* :class:`Tracing` — the TRAFFIC log, PIN blocks redacted;
-* :class:`Counting` — APDUs and bytes that went over the wire;
-* :class:`TransportLink` — the transport itself (``transmit``, and ``control`` for PIN pads).
+* :class:`TransportLink` — the wire: the transport itself (``transmit``, and ``control`` for PIN
+  pads), with what went over it counted and traced (TRAFFIC log, PIN blocks redacted).
 
 Commands travel as raw bytes (``bytes`` or, for PIN blocks, a ``bytearray`` the caller
 wipes), so a pre-encoded command costs no parsing; only the rare ``6Cxx`` path parses one.
@@ -23,7 +22,8 @@ from typing import TypeVar
 from eidlib.apdu.command import CommandAPDU
 from eidlib.apdu.errors import ProtocolError
 from eidlib.apdu.response import ResponseAPDU
-from eidlib.apdu.trace import carries_pin, trace_control, trace_exchange
+from eidlib.apdu.trace import TRAFFIC, carries_pin, trace_control, trace_exchange
+from eidlib.apdu.trace import logger as _trace_logger
 from eidlib.apdu.transport import ControlTransport, Transport
 
 GET_RESPONSE_INS = 0xC0
@@ -49,14 +49,27 @@ class Link(ABC):
 
 
 class TransportLink(Link):
-    """The innermost stage: the transport."""
+    """The innermost stage, the wire: the transport, with every exchange counted and traced.
+
+    Counting and tracing sit here rather than in processors of their own because they
+    describe exactly what crossed the wire (GET RESPONSE and resends included), and the
+    hot path of a signature pays for one stage instead of three.
+    """
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
+        #: APDUs (and PIN-pad control commands) sent over the transport.
+        self.apdus = 0
+        #: Response bytes received over the transport.
+        self.bytes_received = 0
 
     def exchange(self, raw: RawCommand) -> bytes:
         # A bytearray goes through as is: a PIN block is never copied into an immutable bytes.
         answer = self.transport.transmit(raw)  # type: ignore[arg-type]
+        self.apdus += 1
+        self.bytes_received += len(answer)
+        if _trace_logger.isEnabledFor(TRAFFIC):
+            trace_exchange(raw, answer)
         if len(answer) < 2:
             raise ProtocolError(f"the card answered {len(answer)} bytes, without a status word")
         return answer
@@ -64,7 +77,11 @@ class TransportLink(Link):
     def control(self, code: int, data: bytes) -> bytes:
         if not isinstance(self.transport, ControlTransport):
             raise ProtocolError(f"{type(self.transport).__name__} cannot send reader control commands")
-        return self.transport.control(code, data)
+        answer = self.transport.control(code, data)
+        self.apdus += 1  # a PIN-pad VERIFY/CHANGE is one APDU to the card
+        self.bytes_received += len(answer)
+        trace_control(code, data, answer)
+        return answer
 
 
 class Processor(Link):
@@ -78,41 +95,6 @@ class Processor(Link):
 
     def control(self, code: int, data: bytes) -> bytes:
         return self.inner.control(code, data)
-
-
-class Counting(Processor):
-    """Counts what went over the transport (benchmarks and tests read it)."""
-
-    def __init__(self, inner: Link) -> None:
-        super().__init__(inner)
-        self.apdus = 0
-        self.bytes_received = 0
-
-    def exchange(self, raw: RawCommand) -> bytes:
-        answer = self.inner.exchange(raw)
-        self.apdus += 1
-        self.bytes_received += len(answer)
-        return answer
-
-    def control(self, code: int, data: bytes) -> bytes:
-        answer = self.inner.control(code, data)
-        self.apdus += 1  # a PIN-pad VERIFY/CHANGE is one APDU to the card
-        self.bytes_received += len(answer)
-        return answer
-
-
-class Tracing(Processor):
-    """Logs every exchange at TRAFFIC level, PIN-carrying data fields redacted."""
-
-    def exchange(self, raw: RawCommand) -> bytes:
-        answer = self.inner.exchange(raw)
-        trace_exchange(raw, answer)
-        return answer
-
-    def control(self, code: int, data: bytes) -> bytes:
-        answer = self.inner.control(code, data)
-        trace_control(code, data, answer)
-        return answer
 
 
 class WrongLengthResend(Processor):
@@ -159,7 +141,7 @@ class ResponseChaining(Processor):
 
 
 class CardChannel:
-    """The send path of one card session: chaining → 6Cxx resend → trace → count → transport.
+    """The send path of one card session: chaining → 6Cxx resend → the wire (count, trace, transport).
 
     * ``61xx``: GET RESPONSE with Le=xx, repeated until the card stops chaining;
       the parts are concatenated.
@@ -179,8 +161,8 @@ class CardChannel:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.transport = transport
-        self._counting = Counting(TransportLink(transport))
-        self._resend = WrongLengthResend(Tracing(self._counting), pause=wrong_le_delay, sleep=sleep)
+        self._wire = TransportLink(transport)
+        self._resend = WrongLengthResend(self._wire, pause=wrong_le_delay, sleep=sleep)
         self._chaining = ResponseChaining(self._resend, max_parts=max_parts)
         self._link: Link = self._chaining
 
@@ -201,12 +183,12 @@ class CardChannel:
     @property
     def apdu_count(self) -> int:
         """APDUs sent over the transport (GET RESPONSE, resends and PIN-pad commands included)."""
-        return self._counting.apdus
+        return self._wire.apdus
 
     @property
     def bytes_received(self) -> int:
         """Response bytes received over the transport."""
-        return self._counting.bytes_received
+        return self._wire.bytes_received
 
     def wrap(self, wrapper: Callable[[Link], P]) -> P:
         """Put one more processor around the send path (a card or middleware quirk); returns it."""
@@ -217,6 +199,13 @@ class CardChannel:
     def transmit(self, command: CommandAPDU) -> ResponseAPDU:
         """Send ``command`` and return the complete response, chained parts joined."""
         return ResponseAPDU.from_bytes(self._link.exchange(command.to_bytes()))
+
+    def exchange(self, raw: bytes) -> bytes:
+        """Send a command already encoded; the raw answer (data ‖ SW1 SW2), chained parts joined.
+
+        The signing hot path reads the status word off the end and builds no response object.
+        """
+        return self._link.exchange(raw)
 
     def transmit_raw(self, raw: bytes) -> ResponseAPDU:
         """Like :meth:`transmit` for a command already encoded (hot paths build it once)."""

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol, runtime_checkable
+from contextlib import AbstractContextManager
+from typing import Protocol, cast, runtime_checkable
 
 
 @runtime_checkable
@@ -94,11 +93,10 @@ class BaseTransport(ABC):
     def transmit(self, raw: bytes) -> bytes:
         """Send one command APDU, return response data followed by SW1 SW2."""
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """Exclusive use across several APDUs (nestable within one thread)."""
-        with self._lock:
-            yield
+        # The re-entrant lock is the transaction: entering it costs no generator frame.
+        return cast(AbstractContextManager[None], self._lock)
 
 
 class ForwardingTransport:

@@ -160,6 +160,13 @@ class Applet:
         as a wrong PIN, RM17 §6.5)."""
         return self.version >= V17
 
+    @cached_property
+    def user_key_from_certificate(self) -> bool:
+        """Whether only the key's certificate tells how to sign with it: up to 1.7 (pre-1.7 cards had
+        1024- or 2048-bit RSA keys, a re-keyed 1.7 card has EC keys under the RSA version byte).
+        On 1.8 the keys are EC whatever the curve, and any curve's ``r || s`` is taken as it comes."""
+        return self.user_key is None and self.version <= V17
+
     def with_user_key(self, algorithm: KeyAlgorithm, bits: int) -> Applet:
         """These facts with the user keys as a certificate shows them."""
         return replace(self, user_key=(algorithm, bits))

@@ -29,8 +29,13 @@ _MSE_ALGORITHM = 7
 _MSE_KEY = 9
 
 
-def _ins(raw: RawCommand) -> int:
-    return raw[1] if len(raw) > 1 else -1
+# Plain ints: the hot path compares every command's INS with them.
+_MSE, _SELECT, _VERIFY, _CHANGE = int(Ins.MSE), int(Ins.SELECT), int(Ins.VERIFY), int(Ins.CHANGE_REFERENCE_DATA)
+_PSO, _LOG_OFF, _INTERNAL_AUTHENTICATE = int(Ins.PSO), int(Ins.LOG_OFF), int(Ins.INTERNAL_AUTHENTICATE)
+#: Commands before which the authentication SE may have to be restored.
+_PIN_INS = frozenset((_VERIFY, _CHANGE, PPDU_INS))
+#: Commands that change what the SE tracker knows.
+_SE_INS = frozenset((_MSE, _PSO, _LOG_OFF, _INTERNAL_AUTHENTICATE, _SELECT))
 
 
 class SelectBeforeMse(Processor):
@@ -41,9 +46,11 @@ class SelectBeforeMse(Processor):
         self.current_df: bytes | None = None
 
     def exchange(self, raw: RawCommand) -> bytes:
-        ins = _ins(raw)
+        ins = raw[1] if len(raw) > 1 else -1
+        if ins != _MSE and ins != _SELECT:
+            return self.inner.exchange(raw)  # neither needs nor changes the current DF
         try:
-            if ins == Ins.MSE and self.current_df != DF_BELPIC:
+            if ins == _MSE and self.current_df != DF_BELPIC:
                 select = bytes((0x00, Ins.SELECT, _SELECT_BY_PATH, 0x0C, len(DF_BELPIC))) + DF_BELPIC
                 if self.inner.exchange(select)[-2:] == _OK:
                     self.current_df = DF_BELPIC
@@ -51,7 +58,7 @@ class SelectBeforeMse(Processor):
         except BaseException:
             self.current_df = None
             raise
-        if ins == Ins.SELECT:
+        if ins == _SELECT:
             self._selected(raw, answer[-2:] == _OK)
         return answer
 
@@ -85,16 +92,19 @@ class SecurityEnvironment(Processor):
         self._after_mse = False
 
     def exchange(self, raw: RawCommand) -> bytes:
-        ins = _ins(raw)
+        ins = raw[1] if len(raw) > 1 else -1
         try:
-            if self._needs_auth_environment(ins, len(raw)) or (
-                    ins == PPDU_INS and self._ppdu_needs_auth_environment(raw)):
+            if ins in _PIN_INS and (self._needs_auth_environment(ins, len(raw)) or (
+                    ins == PPDU_INS and self._ppdu_needs_auth_environment(raw))):
                 self._send_auth_mse()
             answer = self.inner.exchange(raw)
         except BaseException:
             self.reset()
             raise
-        self._observe(raw, ins, answer[-2:] == _OK)
+        if ins in _SE_INS:
+            self._observe(raw, ins, answer[-2:] == _OK)
+        else:
+            self._after_mse = False  # the next VERIFY no longer follows its own MSE
         return answer
 
     def control(self, code: int, data: bytes) -> bytes:

@@ -9,8 +9,8 @@ is removed or replaced), every multi-APDU operation runs inside one
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Literal
 
@@ -37,7 +37,7 @@ from eidlib.card.errors import CardFileNotFound, CardNotActivated, GarbledAnswer
 from eidlib.card.pin import pin_block
 from eidlib.card.pinpad import Language, PinPad, discover_pinpad
 from eidlib.card.quirks import SecurityEnvironment, SelectBeforeMse
-from eidlib.card.signing import SigningPlan, key_algorithm, plan_signature
+from eidlib.card.signing import SigningPlan, SigningRecipe, key_algorithm, signing_recipe
 from eidlib.card.status import checked, status_error
 from eidlib.carddata.address import Address
 from eidlib.carddata.carddata import CardData
@@ -74,6 +74,8 @@ from eidlib.token.protocol import (
 #: Called after each chunk of a file: (file label, bytes read so far).
 ProgressCallback = Callable[[str, int], None]
 
+#: The answer of a command that succeeded without data.
+_OK_ANSWER = b"\x90\x00"
 #: INTERNAL AUTHENTICATE with the P-384 basic key: a 48-byte challenge, signed as a digest.
 _CHALLENGE_ALGORITHM = ChallengeAlgorithm.SHA384
 #: Files whose cached bytes stand only while :meth:`BeidCard.verify_integrity` accepts them.
@@ -91,6 +93,59 @@ _JPEG_END = b"\xff\xd9"
 def _is_reset(exc: CardRemovedError) -> bool:
     """True for a reset by another application (the card stayed in the reader)."""
     return isinstance(exc, CardResetError)
+
+
+class _SessionScope:
+    """One use of a :class:`BeidCard`: a transaction of its transport, the applet session started.
+
+    Nested scopes share the transaction. Outside every scope another application may change
+    the card's security environment, so the last one to end forgets what was armed. A removal
+    seen on the way in or out drops the session state (the file cache too, unless the card was
+    only reset). A class, not a generator, because every signature enters one.
+    """
+
+    __slots__ = ("_card", "_transaction")
+
+    def __init__(self, card: BeidCard) -> None:
+        self._card = card
+
+    def __enter__(self) -> None:
+        card = self._card
+        if card._closed:
+            raise TokenClosed("this card session is closed")
+        try:
+            if card._card_data is None:
+                # A new applet session (first use, or after a removal dropped everything cached):
+                # whatever card is in the reader now is welcome, its data will be read afresh.
+                card._transport.connect()
+            transaction = card._transport.transaction()
+            transaction.__enter__()
+            try:
+                if card._card_data is None:
+                    card._start()
+            except BaseException as exc:
+                transaction.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        except CardRemovedError as exc:
+            card._forget(keep_files=_is_reset(exc))
+            raise
+        self._transaction = transaction
+        card._depth += 1
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        card = self._card
+        card._depth -= 1
+        if not card._depth:
+            card._environment.armed = None
+        try:
+            self._transaction.__exit__(exc_type, exc, tb)
+        except CardRemovedError as removed:
+            card._forget(keep_files=_is_reset(removed))
+            raise
+        if isinstance(exc, CardRemovedError):
+            card._forget(keep_files=_is_reset(exc))
 
 
 class BeidCard:
@@ -121,6 +176,8 @@ class BeidCard:
         self._signature_sizes: dict[int, int] = {}
         #: The applet facts per key once its certificate told the key type (see _signing_applet).
         self._key_applets: dict[KeyRole, Applet] = {}
+        #: (role, hash, padding) -> (the applet facts it was chosen for, the recipe).
+        self._recipes: dict[tuple[KeyRole, HashName | None, Padding], tuple[Applet, SigningRecipe]] = {}
         self.on_progress: ProgressCallback | None = None
         self._card_data: CardData | None = None
         self._files: dict[CardFile, bytes] = {}
@@ -183,30 +240,9 @@ class BeidCard:
         self._environment.reset()
         self._auth_verified = False
 
-    @contextmanager
-    def _session(self) -> Iterator[None]:
+    def _session(self) -> _SessionScope:
         """One transaction; (re)starts the applet session first when the card is new to us."""
-        if self._closed:
-            raise TokenClosed("this card session is closed")
-        try:
-            if self._card_data is None:
-                # A new applet session (first use, or after a removal dropped everything cached):
-                # whatever card is in the reader now is welcome, its data will be read afresh.
-                self._transport.connect()
-            with self._transport.transaction():
-                if self._card_data is None:
-                    self._start()
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                    if not self._depth:
-                        # Outside a transaction another application may change the SE.
-                        self._environment.armed = None
-        except CardRemovedError as exc:
-            self._forget(keep_files=_is_reset(exc))
-            raise
+        return _SessionScope(self)
 
     def _ensure_started(self) -> None:
         """Connect and start the applet session (select, card data) unless it is running."""
@@ -228,8 +264,7 @@ class BeidCard:
         # (an in-memory card has no slow chip to wait for).
         self.channel.wrong_le_delay = 0.0 if is_instant(self._transport) else applet.wrong_le_pause
         if applet.key_algorithm is not None:
-            auth = plan_signature(applet, b"", key=KeyRole.AUTHENTICATION, hash=None, prehashed=False,
-                                  padding=Padding.PKCS1V15)
+            auth = self._recipe(applet, KeyRole.AUTHENTICATION, None, Padding.PKCS1V15)
             self._environment.auth_mse = self._mse_command(auth)
         self._applet = applet
         self._cache_serial = data.serial_number
@@ -637,7 +672,7 @@ class BeidCard:
 
     # -- signing --------------------------------------------------------------------------------
 
-    def _mse_command(self, plan: SigningPlan) -> bytes:
+    def _mse_command(self, plan: SigningPlan | SigningRecipe) -> bytes:
         """The encoded MSE:SET of a plan, built once per (algorithm, key)."""
         key = (plan.algorithm, plan.key_reference)
         raw = self._mse_cache.get(key)
@@ -646,9 +681,10 @@ class BeidCard:
         return raw
 
     def _mse(self, plan: SigningPlan) -> None:
-        sw = self.channel.transmit_raw(self._mse_command(plan)).sw
-        if sw == SW.OK:
+        answer = self.channel.exchange(self._mse_command(plan))
+        if answer == _OK_ANSWER:
             return
+        sw = (answer[-2] << 8) | answer[-1]
         if sw == BelpicSW.NOT_ACTIVATED:
             raise CardNotActivated("the card is not activated: it cannot sign yet", sw=sw)
         if sw == SW.REFERENCE_NOT_FOUND:  # a kids card has no non-repudiation key
@@ -657,8 +693,10 @@ class BeidCard:
         raise NotSupported(f"the card refused the signing environment ({sw:04X})")
 
     def _pso(self, plan: SigningPlan) -> bytes:
-        response = self.channel.transmit_raw(commands.pso(plan.payload))
-        signature = checked(response, "signing", Ins.PSO)
+        answer = self.channel.exchange(commands.pso(plan.payload))
+        if answer[-2:] != _OK_ANSWER:
+            raise status_error((answer[-2] << 8) | answer[-1], "signing", Ins.PSO, answer[:-2])
+        signature = answer[:-2]
         expected = self._signature_size(plan.key_reference)
         if len(signature) != expected and not self._curve_unknown(plan.key_reference, len(signature)):
             raise GarbledAnswer(f"the card returned a {len(signature)}-byte signature, the key makes {expected}")
@@ -726,8 +764,10 @@ class BeidCard:
         self, role: KeyRole, data: bytes, hash: HashName | None, prehashed: bool, padding: Padding,
         pin: bytearray | None,
     ) -> bytes:
-        plan = plan_signature(self._signing_applet(role), data, key=role, hash=hash, prehashed=prehashed,
-                              padding=padding)
+        if role not in self._key_applets and self.applet.user_key_from_certificate:
+            # Refuse what no key of this applet can do before the certificate read that tells the key.
+            self._recipe(self.applet, role, hash, padding)
+        plan = self._recipe(self._signing_applet(role), role, hash, padding).plan(data, prehashed=prehashed)
         if plan.key_reference == KeyReference.NON_REPUDIATION:
             return self._sign_non_repudiation(plan, pin)
         return self._sign_authentication(plan, pin)
@@ -776,6 +816,16 @@ class BeidCard:
         raw = self.sign(data, key=key, hash=hash, pin=pin, prehashed=prehashed, padding=padding)
         return ecdsa_raw_to_der(raw) if self._signing_applet(key_role(key)).key_algorithm == "ec" else raw
 
+    def _recipe(self, applet: Applet, role: KeyRole, hash: HashName | None, padding: Padding) -> SigningRecipe:
+        """The signing recipe for these applet facts, chosen once per session and request kind."""
+        key = (role, hash, padding)
+        known = self._recipes.get(key)
+        if known is not None and known[0] is applet:
+            return known[1]
+        recipe = signing_recipe(applet, key=role, hash=hash, padding=padding)
+        self._recipes[key] = (applet, recipe)
+        return recipe
+
     def _signing_applet(self, role: KeyRole) -> Applet:
         """The applet facts with the key as its certificate shows it (once the certificate is read).
 
@@ -788,11 +838,10 @@ class BeidCard:
         file = CardFile.SIGNATURE_CERTIFICATE if role is KeyRole.SIGNATURE else CardFile.AUTHENTICATION_CERTIFICATE
         applet = self.applet
         der = self._files.get(file)
-        if der is None and applet.version < V17:
-            # Before 1.7 the key may be RSA-1024 or RSA-2048: read it. A re-keyed 1.7 card's EC keys
-            # are known once its certificates were read (every login and CMS signature reads them
-            # first); on 1.8, _pso accepts any curve's r || s until the certificate is read.
-            with self._session():
+        if der is None and applet.user_key_from_certificate:
+            # The version byte cannot tell (RSA-1024/2048 before 1.7, EC keys on a re-keyed 1.7
+            # card): read the certificate once. A card without it keeps the version's facts.
+            with self._session(), contextlib.suppress(CardFileNotFound):
                 der = self._read(file)
         if not der:
             return applet
@@ -805,6 +854,9 @@ class BeidCard:
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
             applet = applet.with_user_key("ec", public_key.curve.key_size)
         self._key_applets[role] = applet
+        if role is KeyRole.AUTHENTICATION and applet.key_algorithm is not None:
+            # The SE restored before a VERIFY names the key's real algorithm from now on.
+            self._environment.auth_mse = self._mse_command(self._recipe(applet, role, None, Padding.PKCS1V15))
         return applet
 
     # -- card authentication (1.8) --------------------------------------------------------------

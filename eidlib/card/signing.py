@@ -37,6 +37,30 @@ class SigningPlan:
     payload: bytes
 
 
+@dataclass(frozen=True)
+class SigningRecipe:
+    """What a signature by one key, hash and padding needs, before any data: chosen once, used often.
+
+    ``prefix`` is the DigestInfo the host puts before the digest (RSA reference ``01``), else empty.
+    """
+
+    algorithm: int
+    key_reference: int
+    hash: HashAlgorithm
+    prefix: bytes = b""
+
+    def plan(self, data: bytes, *, prehashed: bool) -> SigningPlan:
+        """The PSO data for ``data`` (hashed here unless ``prehashed``), or :class:`InvalidDigest`."""
+        if prehashed:
+            size = self.hash.digest_size
+            if len(data) != size:
+                raise InvalidDigest(f"a {self.hash.value} digest has {size} bytes, got {len(data)}")
+            digest = bytes(data)
+        else:
+            digest = self.hash.digest(data)
+        return SigningPlan(self.algorithm, self.key_reference, self.prefix + digest)
+
+
 def key_algorithm(applet: Applet) -> str:
     """The user keys' algorithm, ``"rsa"`` or ``"ec"``; :class:`NotSupported` for an unknown applet."""
     algorithm = applet.key_algorithm
@@ -56,6 +80,29 @@ def signing_hash(applet: Applet, hash: HashName | str | None) -> HashAlgorithm:
     return algorithm
 
 
+def signing_recipe(applet: Applet, *, key: KeyName, hash: HashName | None, padding: PaddingName) -> SigningRecipe:
+    """Choose the algorithm reference for a key, hash and padding, or raise :class:`NotSupported`."""
+    reference = KEY_REFERENCES[key_role(key)]
+    algorithm = key_algorithm(applet)
+    hash_algorithm = signing_hash(applet, hash)
+    scheme = padding_of(padding)
+    if algorithm == "ec":
+        if scheme is not Padding.PKCS1V15:
+            raise NotSupported("PSS padding applies to RSA keys only; this card has ECDSA keys")
+        return SigningRecipe(ECDSA.get(hash_algorithm, EcdsaAlgorithm.ANY_HASH), reference, hash_algorithm)
+    if scheme is Padding.PSS:
+        pss = RSA_PSS.get(hash_algorithm)
+        if not applet.pss or pss is None:
+            raise NotSupported(
+                f"RSA-PSS on this card supports SHA-1 and SHA-256 only, not {hash_algorithm.value}"
+            )
+        return SigningRecipe(pss, reference, hash_algorithm)
+    bare = RSA_PKCS1_BARE.get(hash_algorithm)
+    if bare is not None and (bare == RsaAlgorithm.PKCS1_SHA1 or applet.card_adds_sha256_digest_info):
+        return SigningRecipe(bare, reference, hash_algorithm)
+    return SigningRecipe(RsaAlgorithm.PKCS1, reference, hash_algorithm, hash_algorithm.digest_info)
+
+
 def plan_signature(
     applet: Applet,
     data: bytes,
@@ -65,30 +112,9 @@ def plan_signature(
     prehashed: bool,
     padding: PaddingName,
 ) -> SigningPlan:
-    """Choose the algorithm reference and build the PSO data, or raise :class:`NotSupported`."""
-    reference = KEY_REFERENCES[key_role(key)]
-    algorithm = key_algorithm(applet)
-    hash_algorithm = signing_hash(applet, hash)
-    scheme = padding_of(padding)
-    size = hash_algorithm.digest_size
-    if prehashed:
-        if len(data) != size:
-            raise InvalidDigest(f"a {hash_algorithm.value} digest has {size} bytes, got {len(data)}")
-        digest = bytes(data)
-    else:
-        digest = hash_algorithm.digest(data)
-    if algorithm == "ec":
-        if scheme is not Padding.PKCS1V15:
-            raise NotSupported("PSS padding applies to RSA keys only; this card has ECDSA keys")
-        return SigningPlan(ECDSA.get(hash_algorithm, EcdsaAlgorithm.ANY_HASH), reference, digest)
-    if scheme is Padding.PSS:
-        pss = RSA_PSS.get(hash_algorithm)
-        if not applet.pss or pss is None:
-            raise NotSupported(
-                f"RSA-PSS on this card supports SHA-1 and SHA-256 only, not {hash_algorithm.value}"
-            )
-        return SigningPlan(pss, reference, digest)
-    bare = RSA_PKCS1_BARE.get(hash_algorithm)
-    if bare is not None and (bare == RsaAlgorithm.PKCS1_SHA1 or applet.card_adds_sha256_digest_info):
-        return SigningPlan(bare, reference, digest)
-    return SigningPlan(RsaAlgorithm.PKCS1, reference, hash_algorithm.digest_info + digest)
+    """Choose the algorithm reference and build the PSO data, or raise :class:`NotSupported`.
+
+    The choice is made before the digest is checked or computed, so an unsupported request is
+    refused as such whatever its data.
+    """
+    return signing_recipe(applet, key=key, hash=hash, padding=padding).plan(data, prehashed=prehashed)

@@ -107,7 +107,8 @@ def test_pinpad_verify_re_arms_the_authentication_se_then_sign_works(profile: st
     reader.log.clear()
     signature = card.sign(b"login")  # no PIN: the pad's VERIFY unlocked the authentication key
     assert len(signature) == (96 if profile == "1.8" else 256)
-    assert PSO in reader.log and PIN_COMMAND[style] not in reader.log and SELECT_DF00 not in reader.log
+    # (on 1.7 the first signature reads the key's certificate first: the version cannot tell its algorithm)
+    assert PSO in reader.log[-2:] and PIN_COMMAND[style] not in reader.log
     assert set(reader.mse_keys) == {0x82}
     assert reader.card.pin_tries_left == 3
 

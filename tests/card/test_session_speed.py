@@ -35,6 +35,7 @@ def test_repeat_authentication_signature_is_mse_pso_get_response(profile: str) -
 def test_verify_then_sign_in_one_transaction_needs_one_mse(profile: str) -> None:
     """MSE(82) → VERIFY → PSO: the SE set before VERIFY serves the signature (spec §9)."""
     with session(profile, recording=True) as (card, _vc):
+        card.read_certificates()  # as every login does first (on 1.7 they tell the keys' algorithm)
         start = len(card.transport.exchanges)  # type: ignore[attr-defined]
         with card.transaction():
             card.verify_pin(PIN)

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from eidlib.belpic.applet import Applet
 from eidlib.belpic.codes import DocumentType, SpecialStatus
+from eidlib.belpic.keys import EcdsaAlgorithm
 from eidlib.card.session import BeidCard
 from eidlib.carddata.errors import IntegrityError
 from eidlib.carddata.integrity import verify_integrity
@@ -153,6 +154,28 @@ def test_rekeyed_17_card_signs_with_ec_keys_on_the_17_applet() -> None:
         signature = card.sign(b"login", pin=PIN)
         _check_signature(cert, signature, b"login")
         assert card.verify_integrity().hash_algorithm == "sha384"
+
+
+@pytest.mark.parametrize("key", [KeyRole.AUTHENTICATION, KeyRole.SIGNATURE])
+def test_rekeyed_17_card_signs_before_any_certificate_is_read(key: KeyRole) -> None:
+    """The version byte says RSA; the session asks the key's certificate before choosing the algorithm."""
+    with opened("1.7-ec") as (card, vc):
+        signature = card.sign(b"first thing", key=key, pin=PIN)
+        assert card.applet.key_algorithm == "rsa"  # the version's facts are unchanged...
+        file = "signature" if key is KeyRole.SIGNATURE else "authentication"
+        cert = getattr(card.read_certificates(), file)
+        assert cert is not None
+        _check_signature(cert, signature, b"first thing")  # ...but the key signed as what it is
+        assert vc.pin_tries_left == 3
+
+
+def test_rekeyed_17_card_restores_its_ec_environment_before_a_verify() -> None:
+    """After the first signature, the SE re-armed before a VERIFY names the EC algorithm, not RSA's."""
+    with opened("1.7-ec") as (card, _vc):
+        card.sign(b"one", pin=PIN)
+        auth_mse = card._environment.auth_mse
+        # ECDSA with SHA-384 (02), where the version's facts would give RSA PKCS#1 SHA-256 (08).
+        assert auth_mse is not None and auth_mse[7] == EcdsaAlgorithm.SHA384
 
 
 @pytest.mark.parametrize(("name", "hash_name"), [("1.7-rrn-sha1", "sha1"), ("1.7", "sha256"),
