@@ -8,6 +8,7 @@ recognises it. SHA-224 and SHA-3 prefixes come from RFC 8017's hash OIDs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from enum import Enum
 from typing import NamedTuple
 
@@ -54,7 +55,7 @@ class HashAlgorithm(str, Enum):
 
     def digest(self, data: bytes) -> bytes:
         """The hash of ``data``."""
-        return hashlib.new(self.value, data).digest()
+        return _CONSTRUCTORS[self](data).digest()
 
     @classmethod
     def by_name(cls, name: str) -> HashAlgorithm | None:
@@ -75,6 +76,11 @@ _FACTS: dict[HashAlgorithm, _Facts] = {
     HashAlgorithm.SHA3_256: _Facts(32, bytes.fromhex("3031300d060960864801650304020805000420"), hashes.SHA3_256),
     HashAlgorithm.SHA3_384: _Facts(48, bytes.fromhex("3041300d060960864801650304020905000430"), hashes.SHA3_384),
     HashAlgorithm.SHA3_512: _Facts(64, bytes.fromhex("3051300d060960864801650304020a05000440"), hashes.SHA3_512),
+}
+
+#: hashlib's constructor per algorithm (``hashlib.new(name)`` looks the name up on every call).
+_CONSTRUCTORS: dict[HashAlgorithm, Callable[[bytes], hashlib._Hash]] = {
+    algorithm: getattr(hashlib, algorithm.value) for algorithm in HashAlgorithm
 }
 
 #: The hash in identity tag ``11`` (the photo), told apart by its length: SHA-1 on the oldest

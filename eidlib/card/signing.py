@@ -9,6 +9,7 @@ references come from :mod:`eidlib.belpic.keys`, the version facts from the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from eidlib.belpic.applet import Applet
 from eidlib.belpic.hashes import HashAlgorithm
@@ -28,9 +29,8 @@ SIGNING_HASHES = frozenset((
 ))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class SigningPlan:
-    """The MSE algorithm reference, key reference and PSO data of one signature."""
+class SigningPlan(NamedTuple):
+    """The MSE algorithm reference, key reference and PSO data of one signature (a tuple: one per call)."""
 
     algorithm: int
     key_reference: int
