@@ -58,6 +58,9 @@ SCARD_CODE_NAMES: dict[int, str] = {
 
 _SUCCESS = _u32(scard.SCARD_S_SUCCESS)
 _NO_SERVICE = {_u32(scard.SCARD_E_NO_SERVICE), _u32(scard.SCARD_E_SERVICE_STOPPED)}
+#: libpcsclite's word for "pcscd closed our socket": the daemon stopped (or exited) while a call was
+#: under way, or its access policy (polkit) refused this client. No card can be reached either way.
+_PEER_CLOSED = _u32(scard.SCARD_W_SECURITY_VIOLATION)
 _NO_READERS = {
     _u32(scard.SCARD_E_NO_READERS_AVAILABLE),
     _u32(scard.SCARD_E_UNKNOWN_READER),
@@ -102,6 +105,10 @@ def pcsc_error(code: int, action: str, *, connected: bool = False) -> TransportE
     message = f"{action}: {scard_code_name(code)}"
     if code in _NO_SERVICE:
         return PcscUnavailableError(f"{message} (is pcscd running?)")
+    if code == _PEER_CLOSED:
+        return PcscUnavailableError(
+            f"{message} (pcscd closed the connection: it stopped, or its access policy refuses this user)"
+        )
     if code in _NO_READERS:
         return NoReaderError(message)
     if code == _RESET:
