@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from enum import Enum
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from cryptography.hazmat.primitives import hashes
 
@@ -79,7 +79,11 @@ _FACTS: dict[HashAlgorithm, _Facts] = {
 }
 
 #: hashlib's constructor per algorithm (``hashlib.new(name)`` looks the name up on every call).
-_CONSTRUCTORS: dict[HashAlgorithm, Callable[[bytes], hashlib._Hash]] = {
+class _Hasher(Protocol):
+    def digest(self) -> bytes: ...
+
+
+_CONSTRUCTORS: dict[HashAlgorithm, Callable[[bytes], _Hasher]] = {
     algorithm: getattr(hashlib, algorithm.value) for algorithm in HashAlgorithm
 }
 

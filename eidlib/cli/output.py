@@ -20,7 +20,7 @@ from eidlib.cli.i18n import _
 
 #: Version of the JSON contract: the minor number grows when fields are added, the major when
 #: a field changes meaning or disappears.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def wants_json(args: argparse.Namespace) -> bool:

@@ -114,7 +114,7 @@ def test_photo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert "Photo saved" in err
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
     code, out, _ = _run(capsys, "--virtual", "1.8", "--json", "photo", "-o", str(target))
-    assert checked(out, "photo") == {"schema_version": "1.0", "command": "photo", "output": str(target),
+    assert checked(out, "photo") == {"schema_version": "1.1", "command": "photo", "output": str(target),
                                      "size": target.stat().st_size}
 
 
