@@ -51,6 +51,7 @@ from eidlib.webeid.protocol import (
     error_reply,
     parse_command,
 )
+from eidlib.webeid.warmup import warm_up
 
 _log = logging.getLogger(__name__)
 
@@ -73,9 +74,11 @@ class HostOptions:
 def run_host(options: HostOptions, *, stdin: int = 0, stdout: int = 1) -> int:
     """Serve one extension connection on the given file descriptors; returns the exit status.
 
-    The version message goes out before anything slow happens (the extension waits 5 s for it).
+    The version message goes out before anything slow happens (the extension waits 5 s for it); the
+    per-process crypto set-up (:func:`~eidlib.webeid.warmup.warm_up`, a few ms) comes just before it.
     Every failure becomes an error reply; nothing but framed JSON is ever written to ``stdout``.
     """
+    warm_up()
     try:
         write_message(stdout, {"version": VERSION})
     except OSError:
@@ -114,12 +117,13 @@ def execute(command: Command, options: HostOptions) -> dict[str, Any]:
 
 
 def _authenticate(token: card.Token, command: Authenticate, options: HostOptions) -> dict[str, Any]:
-    certificates = token.read_certificates()
+    facts = _card_facts(token)
+    certificates = facts.certificates
     if not certificates.authentication:
         raise WebEidHostError("the card has no authentication certificate")
     if command.signing_certificate and not certificates.signature:
         raise WebEidHostError("the card has no signing certificate")
-    pin = _ask_pin(token, options, certificates.authentication, command.origin, "authentication",
+    pin = _ask_pin(facts, options, certificates.authentication, command.origin, "authentication",
                    f"{command.origin} asks you to log in with your eID card.", "Log in")
     result = authenticate(
         pin, challenge=command.challenge_nonce, origin=command.origin, token=token,
@@ -157,13 +161,14 @@ def _sign(token: card.Token, command: Sign, options: HostOptions) -> dict[str, A
     hash_name = HASH_FUNCTIONS.get(command.hash_function)
     if hash_name is None:
         raise CommandError(f"the card cannot sign {command.hash_function} hashes")
-    certificates = token.read_certificates()
+    facts = _card_facts(token)
+    certificates = facts.certificates
     if not certificates.signature or certificates.signature != command.certificate:
         raise CertificateMismatch("the card does not hold the signing certificate named in the request")
     algorithm = next(
         a for a in supported_signature_algorithms(certificates.signature) if a.hash_function == command.hash_function
     )
-    pin = _ask_pin(token, options, certificates.signature, command.origin, "signature",
+    pin = _ask_pin(facts, options, certificates.signature, command.origin, "signature",
                    f"{command.origin} asks you to SIGN a document with your eID card"
                    f" ({command.hash_function} {command.digest.hex()[:16]}…).", "Sign")
     signature = card.sign_digest(token, command.digest, hash_name=hash_name, pin=pin)
@@ -171,14 +176,32 @@ def _sign(token: card.Token, command: Sign, options: HostOptions) -> dict[str, A
     return {"signature": base64.b64encode(signature).decode("ascii"), "signatureAlgorithm": algorithm.to_dict()}
 
 
+@dataclass(frozen=True)
+class _CardFacts:
+    """What the checks and the PIN dialog of one command need from the card."""
+
+    certificates: card.CardCertificates
+    tries_left: int | None
+    pinpad: bool
+
+
+def _card_facts(token: card.Token) -> _CardFacts:
+    """Certificates, PIN tries left and PIN pad, read in one PC/SC transaction (not one per question).
+
+    The transaction ends here, before any dialog: the card is never held while the user types.
+    """
+    with token.transaction():
+        return _CardFacts(token.read_certificates(), token.pin_tries_left(), card.has_pinpad(token))
+
+
 def _ask_pin(
-    token: card.Token, options: HostOptions, certificate: bytes, origin: str, key: str, request: str, ok: str
+    facts: _CardFacts, options: HostOptions, certificate: bytes, origin: str, key: str, request: str, ok: str
 ) -> bytearray | None:
     """The PIN for one operation: the PIN pad (``None``) or one pinentry dialog. Never retried here."""
-    tries = token.pin_tries_left()
+    tries = facts.tries_left
     if tries == 0:
         raise card.PinBlocked("PIN blocked: have it unblocked at the municipality")
-    if card.has_pinpad(token):
+    if facts.pinpad:
         return None
     lines = [request, "", f"Key: {key}", f"Holder: {card.holder_name(certificate)}"]
     if tries is not None:
