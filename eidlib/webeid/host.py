@@ -51,7 +51,6 @@ from eidlib.webeid.protocol import (
     error_reply,
     parse_command,
 )
-from eidlib.webeid.warmup import warm_up
 
 _log = logging.getLogger(__name__)
 
@@ -74,11 +73,10 @@ class HostOptions:
 def run_host(options: HostOptions, *, stdin: int = 0, stdout: int = 1) -> int:
     """Serve one extension connection on the given file descriptors; returns the exit status.
 
-    The version message goes out before anything slow happens (the extension waits 5 s for it); the
-    per-process crypto set-up (:func:`~eidlib.webeid.warmup.warm_up`, a few ms) comes just before it.
+    The version message goes out before anything slow happens: the extension waits for it (5 s at most)
+    before it sends a command, so work done before it would only move latency, not save it.
     Every failure becomes an error reply; nothing but framed JSON is ever written to ``stdout``.
     """
-    warm_up()
     try:
         write_message(stdout, {"version": VERSION})
     except OSError:

@@ -1,24 +1,20 @@
-"""What the host does per process before the version message, and how it holds the card around the dialog.
+"""How the host holds the card around the PIN dialog.
 
-In process, on the virtual card: the crypto warm-up really verifies the bundled roots (and a failed
-one only logs), and the card facts the PIN dialog needs come from one transaction that has ended
-before the dialog opens (the card is not held while the user types).
+In process, on the virtual card: the card facts the PIN dialog needs come from one transaction that
+has ended before the dialog opens (the card is not held while the user types).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator
-from importlib import resources
 
 import pytest
-from cryptography.exceptions import InvalidSignature
 
 from eidlib.auth import AuthTokenValidator, generate_nonce
 from eidlib.card.session import BeidCard
 from eidlib.emulator import VirtualCard, VirtualTransport
-from eidlib.webeid import card_access, host, pinentry, warmup
+from eidlib.webeid import card_access, host, pinentry
 from eidlib.webeid.protocol import Authenticate
 
 ORIGIN = "https://portal.example.be"
@@ -41,33 +37,6 @@ class TransactionLog(VirtualTransport):
                 yield
             finally:
                 self.depth -= 1
-
-
-def _root(name: str) -> bytes:
-    return warmup._pem_body(resources.files("eidlib.x509").joinpath("roots").joinpath(name).read_bytes())  # as shipped
-
-
-def test_warm_up_verifies_both_bundled_roots_silently(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="eidlib.webeid.warmup"):
-        warmup.warm_up()
-    assert caplog.records == []
-    for name in warmup.WARM_UP_ROOTS:
-        warmup._verify_self_signed(_root(name))  # the RSA and the EC root both verify
-
-
-@pytest.mark.parametrize("name", warmup.WARM_UP_ROOTS)
-def test_a_tampered_root_fails_its_warm_up_check(name: str) -> None:
-    der = bytearray(_root(name))
-    der[-1] ^= 0x01  # the last byte belongs to the signature
-    with pytest.raises(InvalidSignature):
-        warmup._verify_self_signed(bytes(der))
-
-
-def test_a_failing_warm_up_only_logs(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(warmup, "WARM_UP_ROOTS", ("no-such-root.pem", "belgiumrca6.pem"))
-    with caplog.at_level(logging.DEBUG, logger="eidlib.webeid.warmup"):
-        warmup.warm_up()
-    assert [r.getMessage() for r in caplog.records] == ["warm-up with no-such-root.pem failed: FileNotFoundError"]
 
 
 @pytest.mark.parametrize("profile", ["1.7", "1.8"])
