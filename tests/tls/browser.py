@@ -17,15 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+#: A directory: the journey's step screenshots go there (``EIDLIB_PORTAL_SCREENSHOTS=docs/portal``).
+SHOTS_VARIABLE = "EIDLIB_PORTAL_SCREENSHOTS"
+#: Tells the Chromium run where Xvfb keeps its screen.
+FRAMEBUFFER_VARIABLE = "EIDLIB_XVFB_FRAMEBUFFER"
 REPO = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
-def xvfb() -> Iterator[str]:
-    """A private X display (the number Xvfb picks itself); stopped by PID."""
+def xvfb(fbdir: Path | None = None) -> Iterator[str]:
+    """A private X display (the number Xvfb picks itself); stopped by PID. With ``fbdir`` the screen is
+    also kept in ``fbdir/Xvfb_screen0`` (an XWD image: screenshots that include native dialogs)."""
     read_end, write_end = os.pipe()
+    extra = ["-fbdir", str(fbdir)] if fbdir is not None else []
     process = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0",
-                                "1280x1024x24"], pass_fds=(write_end,), stdout=subprocess.DEVNULL,
+                                "1280x1024x24", *extra], pass_fds=(write_end,), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     os.close(write_end)
     try:
@@ -68,19 +74,27 @@ def policy_copy(workdir: Path, login_origin: str) -> Path:
 
 
 def chromium_login(workdir: Path, *, url: str, login_origin: str, expect: str, pin: str, server_ca: Path,
-                   resolver_rules: str, opensc_conf: Path, timeout: float = 120.0) -> dict[str, object]:
-    """Run ``tests.tls.chromium_login`` in a private mount namespace; return its JSON result."""
+                   resolver_rules: str, opensc_conf: Path, timeout: float = 120.0, portal: str = "",
+                   ) -> dict[str, object]:
+    """Run ``tests.tls.chromium_login`` in a private mount namespace; return its JSON result.
+
+    With ``portal`` the run starts at that portal's language page and walks to the login host's link.
+    """
     home = workdir / "home"
     nss_home(home, server_ca)
     etc = policy_copy(workdir, login_origin)
-    with xvfb() as display:
+    shots = os.environ.get(SHOTS_VARIABLE)  # step screenshots only when asked for (README images)
+    with xvfb(workdir if shots else None) as display:
         env = dict(os.environ, HOME=str(home), DISPLAY=display, OPENSC_CONF=str(opensc_conf),
                    PYTHONPATH=str(REPO))
+        if shots:
+            env[FRAMEBUFFER_VARIABLE] = str(workdir / "Xvfb_screen0")
+            env[SHOTS_VARIABLE] = str(Path(shots).resolve())
         script = (f'mount --bind "{etc}" /etc/chromium && exec "{sys.executable}" -m tests.tls.chromium_login '
                   '"$@"')
         done = subprocess.run(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", url, expect, pin,
-             resolver_rules],
+             resolver_rules, *([portal] if portal else [])],
             capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO, check=False,
         )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

@@ -34,3 +34,21 @@ def test_chromium_logs_in_with_the_17_card(demo12: Demo, pcsc_cards: PcscStack, 
     assert result["ok"] is True, result
     assert str(result["url"]).startswith(f"{demo12.portal_url}/en/home")
     assert pcsc_cards.card_attribute(0, "pin_tries_left") == 3
+
+
+def test_the_whole_journey_from_the_language_page_with_the_17_card(demo12: Demo, pcsc_cards: PcscStack,
+                                                                   tmp_path: Path) -> None:
+    """Language page → English → Log in → eID card reader → eID step → login host → PIN → logged in."""
+    opensc_conf = tmp_path / "opensc.conf"
+    opensc_conf.write_text('app default {\n    ignored_readers = "Virtual PCD 00 01";\n}\n')
+    result = chromium_login(
+        tmp_path, url=demo12.start_url, login_origin=demo12.login_url, expect="Emma Louise Specimen", pin="1234",
+        server_ca=demo12.server_ca, resolver_rules="MAP portal.test 127.0.0.1, MAP login.portal.test 127.0.0.1",
+        opensc_conf=opensc_conf, portal=demo12.portal_url,
+    )
+    assert result["steps"] == ["Nederlands / Français / Deutsch / English", "en", f"{demo12.portal_url}/en/login",
+                               f"{demo12.portal_url}/en/login/eid"], result
+    assert result["dialog"] is True, result
+    assert result["ok"] is True, result
+    assert str(result["url"]).startswith(f"{demo12.portal_url}/en/home")
+    assert pcsc_cards.card_attribute(0, "pin_tries_left") == 3
