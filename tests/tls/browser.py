@@ -1,8 +1,9 @@
 """Headful Chromium under Xvfb with OpenSC in its NSS database, for the login-host browser test.
 
-The certificate picker is skipped by the ``AutoSelectCertificateForUrls`` policy, written into a copy of
-``/etc/chromium`` that is bind-mounted over the real one inside a private mount namespace
-(``unshare -m``) for the Chromium process alone: the machine's configuration is never changed.
+Chromium runs in a private mount namespace (``unshare -m``) over a copy of ``/etc/chromium``, so the
+machine's configuration is never changed. Either the user confirms the certificate in Chromium's "Select a
+certificate" dialog (the whole journey), or the copy carries the ``AutoSelectCertificateForUrls`` policy
+that picks it for the login host (the direct login test).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 OPENSC = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 #: A directory: the journey's step screenshots go there (``EIDLIB_PORTAL_SCREENSHOTS=docs/portal``).
 SHOTS_VARIABLE = "EIDLIB_PORTAL_SCREENSHOTS"
+#: Tells the Chromium run to confirm the certificate in Chromium's dialog.
+CONFIRM_VARIABLE = "EIDLIB_CONFIRM_CERTIFICATE"
 #: Tells the Chromium run where Xvfb keeps its screen.
 FRAMEBUFFER_VARIABLE = "EIDLIB_XVFB_FRAMEBUFFER"
 REPO = Path(__file__).resolve().parents[2]
@@ -61,32 +64,37 @@ def nss_home(home: Path, server_ca: Path) -> None:
                     str(server_ca)], **run)  # type: ignore[call-overload]
 
 
-def policy_copy(workdir: Path, login_origin: str) -> Path:
-    """A copy of /etc/chromium with the managed policy that picks the eID certificate for the login host."""
+def policy_copy(workdir: Path, login_origin: str, *, auto_select: bool = True) -> Path:
+    """A copy of /etc/chromium; with ``auto_select`` the managed policy that picks the eID certificate for
+    the login host (else the user confirms it in Chromium's "Select a certificate" dialog)."""
     etc = workdir / "etc-chromium"
     if Path("/etc/chromium").is_dir():
         shutil.copytree("/etc/chromium", etc, symlinks=True)
     managed = etc / "policies" / "managed"
     managed.mkdir(parents=True, exist_ok=True)
-    rule = json.dumps({"pattern": login_origin, "filter": {}})
-    (managed / "eidlib-test.json").write_text(json.dumps({"AutoSelectCertificateForUrls": [rule]}))
+    if auto_select:
+        rule = json.dumps({"pattern": login_origin, "filter": {}})
+        (managed / "eidlib-test.json").write_text(json.dumps({"AutoSelectCertificateForUrls": [rule]}))
     return etc
 
 
 def chromium_login(workdir: Path, *, url: str, login_origin: str, expect: str, pin: str, server_ca: Path,
                    resolver_rules: str, opensc_conf: Path, timeout: float = 120.0, portal: str = "",
-                   ) -> dict[str, object]:
+                   confirm_certificate: bool = False) -> dict[str, object]:
     """Run ``tests.tls.chromium_login`` in a private mount namespace; return its JSON result.
 
-    With ``portal`` the run starts at that portal's language page and walks to the login host's link.
+    With ``portal`` the run starts at that portal's language page and walks to the login host's link;
+    with ``confirm_certificate`` the certificate is confirmed in Chromium's dialog (no policy picks it).
     """
     home = workdir / "home"
     nss_home(home, server_ca)
-    etc = policy_copy(workdir, login_origin)
+    etc = policy_copy(workdir, login_origin, auto_select=not confirm_certificate)
     shots = os.environ.get(SHOTS_VARIABLE)  # step screenshots only when asked for (README images)
     with xvfb(workdir if shots else None) as display:
         env = dict(os.environ, HOME=str(home), DISPLAY=display, OPENSC_CONF=str(opensc_conf),
                    PYTHONPATH=str(REPO))
+        if confirm_certificate:
+            env[CONFIRM_VARIABLE] = "1"
         if shots:
             env[FRAMEBUFFER_VARIABLE] = str(workdir / "Xvfb_screen0")
             env[SHOTS_VARIABLE] = str(Path(shots).resolve())

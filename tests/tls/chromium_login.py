@@ -114,13 +114,19 @@ def main(url: str, expect: str, pin: str, resolver_rules: str, portal: str = "")
             result["steps"], url = walk_to_login_host(driver, portal, url)
         driver.get(url)
         result["dialog"] = _type_pin(pin)
+        if result["dialog"] and os.environ.get("EIDLIB_CONFIRM_CERTIFICATE"):
+            # NSS asked for the PIN to list the card's certificates; Chromium's "Select a certificate"
+            # comes next, drawn in the browser window with the eID certificate preselected: OK is Return.
+            time.sleep(2.0)
+            shot("06-certificate")
+            _xdotool("key", "Return")
         deadline = time.monotonic() + PAGE_TIMEOUT
         while time.monotonic() < deadline:
             try:
                 if expect in driver.page_source:
                     result["ok"] = True
                     if portal:
-                        shot("06-logged-in")
+                        shot("07-logged-in")
                     break
             except WebDriverException:
                 pass

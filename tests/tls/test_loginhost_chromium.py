@@ -38,13 +38,14 @@ def test_chromium_logs_in_with_the_17_card(demo12: Demo, pcsc_cards: PcscStack, 
 
 def test_the_whole_journey_from_the_language_page_with_the_17_card(demo12: Demo, pcsc_cards: PcscStack,
                                                                    tmp_path: Path) -> None:
-    """Language page → English → Log in → eID card reader → eID step → login host → PIN → logged in."""
+    """Language page → English → Log in → eID card reader → eID step → login host → PIN (the browser's
+    dialog) → the certificate confirmed in Chromium's "Select a certificate" → logged in."""
     opensc_conf = tmp_path / "opensc.conf"
     opensc_conf.write_text('app default {\n    ignored_readers = "Virtual PCD 00 01";\n}\n')
     result = chromium_login(
         tmp_path, url=demo12.start_url, login_origin=demo12.login_url, expect="Emma Louise Specimen", pin="1234",
         server_ca=demo12.server_ca, resolver_rules="MAP portal.test 127.0.0.1, MAP login.portal.test 127.0.0.1",
-        opensc_conf=opensc_conf, portal=demo12.portal_url,
+        opensc_conf=opensc_conf, portal=demo12.portal_url, confirm_certificate=True,
     )
     assert result["steps"] == ["Nederlands / Français / Deutsch / English", "en", f"{demo12.portal_url}/en/login",
                                f"{demo12.portal_url}/en/login/eid"], result
