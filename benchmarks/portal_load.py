@@ -26,12 +26,14 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import eidlib
 from eidlib.auth import authenticate
+from eidlib.card.session import BeidCard
 from eidlib.errors import EidError
 from eidlib.tls import login
 from examples.login_client import PortalClient, urllib_transport
@@ -59,8 +61,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
-def run_logins(setup: str, target: str, origin: str, *, logins: int, clients: int) -> LoadResult:
-    """``logins`` logins spread over ``clients`` threads against ``target`` (tokens signed for ``origin``)."""
+def _load(setup: str, *, logins: int, clients: int, one_login: Callable[[BeidCard], float]) -> LoadResult:
+    """``logins`` runs of ``one_login`` (its milliseconds; an :class:`EidError` counts as a failure) spread
+    over ``clients`` threads, each with its own virtual 1.8 card."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -69,21 +72,14 @@ def run_logins(setup: str, target: str, origin: str, *, logins: int, clients: in
     def client_thread(count: int) -> None:
         with eidlib.open_card(virtual="1.8") as card:
             for _ in range(count):
-                client = PortalClient(origin, urllib_transport(target))
                 try:
-                    started = time.perf_counter()
-                    nonce = client.challenge()
-                    first = time.perf_counter() - started
-                    token = authenticate(PIN, challenge=nonce, origin=origin, token=card, allow_http_localhost=True)
-                    started = time.perf_counter()
-                    client._call("login", "POST", "/auth/login", {"authToken": token.to_dict()})
-                    second = time.perf_counter() - started
+                    elapsed = one_login(card)
                 except EidError:
                     with lock:
                         failures[0] += 1
                     continue
                 with lock:
-                    latencies.append((first + second) * 1000)
+                    latencies.append(elapsed)
 
     threads = [threading.Thread(target=client_thread, args=(count,)) for count in share]
     started = time.perf_counter()
@@ -98,39 +94,33 @@ def run_logins(setup: str, target: str, origin: str, *, logins: int, clients: in
                       round(_percentile(latencies, 0.99), 2) if latencies else 0.0)
 
 
+def run_logins(setup: str, target: str, origin: str, *, logins: int, clients: int) -> LoadResult:
+    """``logins`` logins spread over ``clients`` threads against ``target`` (tokens signed for ``origin``)."""
+
+    def one_login(card: BeidCard) -> float:
+        client = PortalClient(origin, urllib_transport(target))
+        started = time.perf_counter()
+        nonce = client.challenge()
+        first = time.perf_counter() - started
+        token = authenticate(PIN, challenge=nonce, origin=origin, token=card, allow_http_localhost=True)
+        started = time.perf_counter()
+        client._call("login", "POST", "/auth/login", {"authToken": token.to_dict()})
+        return (first + time.perf_counter() - started) * 1000  # the portal's part, not the card's
+
+    return _load(setup, logins=logins, clients=clients, one_login=one_login)
+
+
 def run_tls_logins(deployment: Deployment, *, logins: int, clients: int) -> LoadResult:
     """``logins`` TLS client-certificate logins through the login host, spread over ``clients`` threads."""
-    latencies: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
-    share = [logins // clients + (1 if i < logins % clients else 0) for i in range(clients)]
 
-    def client_thread(count: int) -> None:
-        with eidlib.open_card(virtual="1.8") as card:
-            for _ in range(count):
-                try:
-                    started = time.perf_counter()
-                    login(deployment.start_url, token=card, pin=bytearray(PIN.encode()),
-                          ca_file=deployment.server_ca, resolve=deployment.resolve)
-                    elapsed = time.perf_counter() - started
-                except EidError:
-                    with lock:
-                        failures[0] += 1
-                    continue
-                with lock:
-                    latencies.append(elapsed * 1000)
+    def one_login(card: BeidCard) -> float:
+        started = time.perf_counter()
+        login(deployment.start_url, token=card, pin=bytearray(PIN.encode()), ca_file=deployment.server_ca,
+              resolve=deployment.resolve)
+        return (time.perf_counter() - started) * 1000
 
-    threads = [threading.Thread(target=client_thread, args=(count,)) for count in share]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
-    return LoadResult("TLS login host + 2 instances behind nginx (p50/p99: whole login)", logins, clients,
-                      failures[0], round(seconds, 3), round(len(latencies) / seconds, 1) if seconds else 0.0,
-                      round(statistics.median(latencies), 2) if latencies else 0.0,
-                      round(_percentile(latencies, 0.99), 2) if latencies else 0.0)
+    return _load("TLS login host + 2 instances behind nginx (p50/p99: whole login)", logins=logins,
+                 clients=clients, one_login=one_login)
 
 
 def measure(logins: int, clients: int, tls_logins: int = 100) -> list[LoadResult]:
