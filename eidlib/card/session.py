@@ -682,7 +682,7 @@ class BeidCard:
 
     def _mse(self, plan: SigningPlan) -> None:
         answer = self.channel.exchange(self._mse_command(plan))
-        if answer == _OK_ANSWER:
+        if answer[-2:] == _OK_ANSWER:
             return
         sw = (answer[-2] << 8) | answer[-1]
         if sw == BelpicSW.NOT_ACTIVATED:
