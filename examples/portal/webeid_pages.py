@@ -31,6 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
 
+from eidlib.carddata.certificate import load_der_certificate
+from eidlib.token.ecdsa import ecdsa_raw_to_der
+from examples.portal.bodies import parse_object
+from examples.portal.errors import BadBody
 from examples.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, texts
 
 if TYPE_CHECKING:
@@ -55,6 +59,15 @@ class _Pending:
     hash_function: str
     digest: bytes
     expires: float
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A signing call that passed the session and CSRF checks, with its bounded JSON body."""
+
+    session_id: str
+    user: dict[str, Any]
+    body: dict[str, Any]
 
 
 def create_blueprint() -> Blueprint:
@@ -89,14 +102,24 @@ def create_blueprint() -> Blueprint:
         return render_template("webeid_sign.html", t=texts(language(lang)), lang=language(lang),
                                csrf=csrf_token(current[0]))
 
-    @pages.post("/webeid/sign/prepare")
-    def prepare() -> tuple[Response, int]:
+    def signed_in_body() -> _Call | tuple[Response, int]:
+        """The session and the JSON body of a signing call, or the error answer (bounded parse: 400)."""
         current = session()
         if current is None:
             return jsonify(error="session_expired"), 401
         if not csrf_ok(current[0]):
             return jsonify(error="csrf"), 403
-        body = request.get_json(silent=True) or {}
+        try:
+            return _Call(current[0], current[1], parse_object(request.get_data(cache=False)))
+        except BadBody:
+            return jsonify(error="bad_request"), 400
+
+    @pages.post("/webeid/sign/prepare")
+    def prepare() -> tuple[Response, int]:
+        call = signed_in_body()
+        if not isinstance(call, _Call):
+            return call
+        current, body = (call.session_id, call.user), call.body
         certificate = _certificate(body.get("certificate"))
         if certificate is None or not _is_signing_certificate(certificate):
             return jsonify(error="bad_certificate"), 400
@@ -126,12 +149,10 @@ def create_blueprint() -> Blueprint:
 
     @pages.post("/webeid/sign/finish")
     def finish() -> tuple[Response, int]:
-        current = session()
-        if current is None:
-            return jsonify(error="session_expired"), 401
-        if not csrf_ok(current[0]):
-            return jsonify(error="csrf"), 403
-        body = request.get_json(silent=True) or {}
+        call = signed_in_body()
+        if not isinstance(call, _Call):
+            return call
+        current, body = (call.session_id, call.user), call.body
         with lock:
             item = pending.pop(str(body.get("signId")), None)
         if item is None or item.session_id != current[0] or item.expires < time.monotonic():
@@ -152,8 +173,8 @@ def _certificate(value: object) -> x509.Certificate | None:
     if not isinstance(value, str) or len(value) > 8192:
         return None
     try:
-        return x509.load_der_x509_certificate(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError):
+        return load_der_certificate(base64.b64decode(value, validate=True), what="signing certificate")
+    except ValueError:  # bad base64 (binascii.Error) and CertificateError are ValueErrors
         return None
 
 
@@ -176,11 +197,9 @@ def _verifies(item: _Pending, signature: bytes) -> bool:
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, item.digest, padding.PKCS1v15(), prehashed)
         elif isinstance(key, ec.EllipticCurvePublicKey):
-            half = len(signature) // 2
-            r, s = int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
-            key.verify(utils.encode_dss_signature(r, s), item.digest, ec.ECDSA(prehashed))
+            key.verify(ecdsa_raw_to_der(signature), item.digest, ec.ECDSA(prehashed))
         else:
             return False
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError):  # a raw signature of odd length: CardDataError, a ValueError
         return False
     return True

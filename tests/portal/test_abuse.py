@@ -12,7 +12,7 @@ from examples.login_client import PortalClient, PortalError
 from examples.portal.app import COOKIE
 from examples.portal.sessions import RedisSessionStore
 from tests.auth.softcard import SoftCard
-from tests.portal.conftest import FakeClock, Portal, flask_transport, make_portal, set_cookie_headers
+from tests.portal.conftest import FakeClock, Portal, csrf_for, flask_transport, make_portal, set_cookie_headers
 from tests.support.redis import free_port
 
 
@@ -188,3 +188,26 @@ def test_100000_anonymous_challenges_leave_room_for_real_users(card_and_ca: tupl
     assert len(portal.validator.challenges) <= limits.max_pending  # type: ignore[arg-type]
     nonce = gate.issue("real-user", "203.0.113.20")
     assert portal.validator.challenges.consume("real-user") == nonce
+
+
+def test_signing_calls_parse_bounded_bodies_and_strict_certificates(portal: Portal,
+                                                                   card_and_ca: tuple[SoftCard, bytes]) -> None:
+    """The Web eID signing endpoints: a deeply nested body is 400 (not a 500 from the parser's recursion),
+    and a certificate whose version field is bad is refused as a bad certificate (not a 500)."""
+    import base64
+
+    from tests.portal.test_portal import login
+
+    client = login(portal, card_and_ca[0])
+    web = portal.app.test_client(use_cookies=False)
+    headers = {"Cookie": f"{COOKIE}={client.cookies[COOKIE]}", "Content-Type": "application/json",
+               "X-CSRF-Token": csrf_for(client.cookies[COOKIE])}
+    for path in ("/webeid/sign/prepare", "/webeid/sign/finish"):
+        deep = web.post(path, data=b"[" * 3000 + b"]" * 3000, headers=headers)
+        assert deep.status_code == 400 and deep.get_json() == {"error": "bad_request"}
+    der = bytearray(card_and_ca[1])
+    version = der.index(b"\xa0\x03\x02\x01\x02")  # [0] EXPLICIT INTEGER 2 (v3)
+    der[version + 4] = 0x07  # a version cryptography cannot read (InvalidVersion, not a ValueError)
+    bad = web.post("/webeid/sign/prepare", headers=headers,
+                   json={"certificate": base64.b64encode(bytes(der)).decode(), "supportedSignatureAlgorithms": []})
+    assert bad.status_code == 400 and bad.get_json() == {"error": "bad_certificate"}
