@@ -110,6 +110,14 @@ def ecdsa_signature_length(key: ec.EllipticCurvePublicKey) -> int:
     return 2 * ((key.curve.key_size + 7) // 8)
 
 
+def unverifiable_signature(key: PublicKey) -> bytes:
+    """A well-formed signature value for ``key`` that verifies no message: ECDSA ``r = s = 1`` (raw),
+    RSA ``2`` (not ``0`` or ``1``, whose powers need no computation). For warming a verification path up."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return (1).to_bytes(ecdsa_signature_length(key) // 2, "big") * 2
+    return (2).to_bytes((key.key_size + 7) // 8, "big")
+
+
 def raw_ecdsa_to_der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
     """DER form of a raw ``r || s`` signature, refusing any other length (and so DER input)."""
     expected = ecdsa_signature_length(key)

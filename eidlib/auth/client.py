@@ -7,14 +7,20 @@ server — so a server cannot turn login into a signing oracle (auth-protocol sp
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from eidlib.auth.algorithms import JwaAlgorithm, algorithm_for_key, signed_message, verify_signature
+from eidlib.auth.algorithms import (
+    JwaAlgorithm,
+    algorithm_for_key,
+    check_key,
+    signed_message,
+    unverifiable_signature,
+    verify_signature,
+)
 from eidlib.auth.errors import (
     AuthError,
     NoAuthenticationCertificate,
@@ -24,7 +30,7 @@ from eidlib.auth.errors import (
 from eidlib.auth.nonce import check_nonce
 from eidlib.auth.origin import normalize_origin
 from eidlib.auth.token import APP_VERSION, FORMAT_1_0, FORMAT_1_1, AuthToken
-from eidlib.carddata.certificate import load_der_certificate
+from eidlib.carddata.certificate import certificate_public_key
 from eidlib.errors import EidError
 from eidlib.token.errors import PinBlocked, SecurityStatusNotSatisfied
 from eidlib.token.pin import PinInput, held_pin, wipe
@@ -133,14 +139,30 @@ def _login_material(
     return certificates.authentication, public_key, algorithm, intermediates
 
 
-@functools.lru_cache(maxsize=8)
 def _certificate_key(der: bytes) -> tuple[object, JwaAlgorithm]:
-    """The public key of an authentication certificate and the algorithm it implies (parsed once per DER)."""
+    """The public key of an authentication certificate and the algorithm it implies (loaded once per DER)."""
     try:
-        public_key = load_der_certificate(der, what="the card's authentication certificate").public_key()
+        public_key = certificate_public_key(der, what="the card's authentication certificate")
     except (CertificateError, ValueError, UnsupportedAlgorithm) as exc:
         raise NoAuthenticationCertificate("the card's authentication certificate cannot be parsed") from exc
     return public_key, algorithm_for_key(public_key)
+
+
+def prepare_login(certificate: bytes) -> None:
+    """Get the self-check of a login with this authentication certificate ready, without the card.
+
+    A fresh process pays once for loading a key and for its first verification (OpenSSL fetches the
+    algorithm, an RSA key builds its Montgomery context). This does both now — the key is loaded
+    into the cache :func:`authenticate` uses, and the verification runs once on a signature that
+    cannot verify — so the check after the card has signed runs warm. It is meant for the time
+    the user types the PIN (a native messaging host calls it from a thread then). It never touches
+    the card, and a certificate that cannot be used raises nothing here: the login reports it.
+    """
+    try:
+        public_key, algorithm = _certificate_key(certificate)
+        verify_signature(algorithm, public_key, unverifiable_signature(check_key(algorithm, public_key)), b"")
+    except EidError:
+        pass  # SignatureInvalid is the expected outcome; anything else is reported by the login
 
 
 @contextlib.contextmanager

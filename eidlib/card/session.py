@@ -41,7 +41,7 @@ from eidlib.card.signing import SigningPlan, SigningRecipe, key_algorithm, signi
 from eidlib.card.status import checked, status_error
 from eidlib.carddata.address import Address
 from eidlib.carddata.carddata import CardData
-from eidlib.carddata.certificate import load_der_certificate
+from eidlib.carddata.certificate import certificate_public_key
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.carddata.integrity import IntegrityResult, verify_integrity
@@ -725,7 +725,7 @@ class BeidCard:
             size = self._signature_sizes[key_reference] = self.applet.signature_size
             return size
         try:
-            public_key = load_der_certificate(der).public_key()
+            public_key = certificate_public_key(der)
         except ValueError:
             return self.applet.signature_size
         if isinstance(public_key, rsa.RSAPublicKey):
@@ -846,7 +846,7 @@ class BeidCard:
         if not der:
             return applet
         try:
-            public_key = load_der_certificate(der).public_key()
+            public_key = certificate_public_key(der)
         except ValueError:
             return applet
         if isinstance(public_key, rsa.RSAPublicKey):

@@ -19,7 +19,7 @@ from eidlib.belpic.errors import BelpicFormatError
 from eidlib.belpic.hashes import PHOTO_HASHES, HashAlgorithm
 from eidlib.belpic.tlv import strip_padding
 from eidlib.carddata.address import Address
-from eidlib.carddata.certificate import load_der_certificate
+from eidlib.carddata.certificate import certificate_public_key, load_der_certificate
 from eidlib.carddata.errors import CardDataError, IntegrityError
 from eidlib.carddata.identity import Identity
 from eidlib.errors import CertificateError
@@ -52,7 +52,7 @@ class IntegrityResult:
 def _load_rrn(rrn_certificate: bytes) -> tuple[bytes, rsa.RSAPublicKey | ec.EllipticCurvePublicKey]:
     try:
         der = trim_der(rrn_certificate)
-        key = load_der_certificate(der, what="the RRN certificate").public_key()
+        key = certificate_public_key(der, what="the RRN certificate")
     except (BelpicFormatError, CertificateError, ValueError, UnsupportedAlgorithm) as exc:
         raise IntegrityError("rrn_certificate", f"not a usable certificate: {exc}") from exc
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):

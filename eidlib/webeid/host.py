@@ -9,20 +9,25 @@ in a dialog that shows the origin, and only if the card holds the certificate th
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
-from eidlib.auth.client import authenticate
+from eidlib.auth.algorithms import unverifiable_signature
+from eidlib.auth.client import authenticate, prepare_login
 from eidlib.auth.errors import AuthError
 from eidlib.auth.signing_certificates import HASH_FUNCTIONS, signing_certificate_entry, supported_signature_algorithms
 from eidlib.auth.token import FORMAT_1_0, FORMAT_1_1
-from eidlib.carddata.certificate import load_der_certificate
+from eidlib.carddata.certificate import certificate_public_key
 from eidlib.errors import EidError
 from eidlib.webeid import card_access as card
 from eidlib.webeid import pinentry
@@ -122,7 +127,8 @@ def _authenticate(token: card.Token, command: Authenticate, options: HostOptions
     if command.signing_certificate and not certificates.signature:
         raise WebEidHostError("the card has no signing certificate")
     pin = _ask_pin(facts, options, certificates.authentication, command.origin, "authentication",
-                   f"{command.origin} asks you to log in with your eID card.", "Log in")
+                   f"{command.origin} asks you to log in with your eID card.", "Log in",
+                   meanwhile=partial(prepare_login, certificates.authentication))
     result = authenticate(
         pin, challenge=command.challenge_nonce, origin=command.origin, token=token,
         format=FORMAT_1_1 if command.signing_certificate else FORMAT_1_0,
@@ -168,7 +174,8 @@ def _sign(token: card.Token, command: Sign, options: HostOptions) -> dict[str, A
     )
     pin = _ask_pin(facts, options, certificates.signature, command.origin, "signature",
                    f"{command.origin} asks you to SIGN a document with your eID card"
-                   f" ({command.hash_function} {command.digest.hex()[:16]}…).", "Sign")
+                   f" ({command.hash_function} {command.digest.hex()[:16]}…).", "Sign",
+                   meanwhile=partial(_prepare_check, certificates.signature, command.hash_function))
     signature = card.sign_digest(token, command.digest, hash_name=hash_name, pin=pin)
     _check_signature(certificates.signature, signature, command)
     return {"signature": base64.b64encode(signature).decode("ascii"), "signatureAlgorithm": algorithm.to_dict()}
@@ -193,9 +200,13 @@ def _card_facts(token: card.Token) -> _CardFacts:
 
 
 def _ask_pin(
-    facts: _CardFacts, options: HostOptions, certificate: bytes, origin: str, key: str, request: str, ok: str
+    facts: _CardFacts, options: HostOptions, certificate: bytes, origin: str, key: str, request: str, ok: str,
+    *, meanwhile: Callable[[], None],
 ) -> bytearray | None:
-    """The PIN for one operation: the PIN pad (``None``) or one pinentry dialog. Never retried here."""
+    """The PIN for one operation: the PIN pad (``None``) or one pinentry dialog. Never retried here.
+
+    ``meanwhile`` (preparing the check of the card's signature) runs while the dialog is open.
+    """
     tries = facts.tries_left
     if tries == 0:
         raise card.PinBlocked("PIN blocked: have it unblocked at the municipality")
@@ -205,28 +216,70 @@ def _ask_pin(
     if tries is not None:
         lines.append(f"Tries left: {tries}")
     warning = "Last try: a wrong PIN now blocks the card." if tries == 1 else None
-    return pinentry.get_pin(
-        pinentry.PinPrompt(
-            title=f"eID PIN ({key})", description="\n".join(lines), prompt="PIN:", ok=ok, error=warning
-        ),
-        program=options.pinentry,
-        timeout=options.pin_timeout,
+    prompt = pinentry.PinPrompt(
+        title=f"eID PIN ({key})", description="\n".join(lines), prompt="PIN:", ok=ok, error=warning
     )
+    prepare = _Meanwhile(meanwhile)
+    try:
+        return pinentry.get_pin(prompt, program=options.pinentry, timeout=options.pin_timeout, started=prepare.start)
+    finally:
+        prepare.wait()
+
+
+#: How long a finished dialog waits for the work done meanwhile; that work only saves time later, so
+#: a slow one is left to end on its own (its thread is a daemon) rather than hold the reply.
+_MEANWHILE_WAIT = 1.0
+
+
+class _Meanwhile:
+    """Work done in a thread while the user types a PIN: preparation that never touches the card or PIN.
+
+    If it fails, the operation after the dialog does the same work itself and reports the failure.
+    """
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._thread = threading.Thread(target=_quietly, args=(work,), name="eidlib-prepare", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join(_MEANWHILE_WAIT)
+
+
+def _quietly(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception as exc:  # preparation only: the real operation meets the same fault and reports it
+        _log.debug("preparation failed: %s: %s", type(exc).__name__, exc)
+
+
+def _prepare_check(certificate: bytes, hash_function: str) -> None:
+    """Load the signing key and run its verification once, so that :func:`_check_signature` runs warm."""
+    key = certificate_public_key(certificate)
+    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        digest = bytes(_HASH_CLASSES[hash_function]().digest_size)
+        with contextlib.suppress(WebEidHostError):
+            _verify_card_signature(key, unverifiable_signature(key), digest, hash_function)
 
 
 def _check_signature(certificate: bytes, signature: bytes, command: Sign) -> None:
     """A self-check before replying: the card signed this digest with the named certificate's key."""
-    key = load_der_certificate(certificate).public_key()
-    prehashed = utils.Prehashed(_HASH_CLASSES[command.hash_function]())
+    _verify_card_signature(certificate_public_key(certificate), signature, command.digest, command.hash_function)
+
+
+def _verify_card_signature(key: object, signature: bytes, digest: bytes, hash_function: str) -> None:
+    prehashed = utils.Prehashed(_HASH_CLASSES[hash_function]())
     try:
         if isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, command.digest, padding.PKCS1v15(), prehashed)
+            key.verify(signature, digest, padding.PKCS1v15(), prehashed)
         elif isinstance(key, ec.EllipticCurvePublicKey):
             half = len(signature) // 2
             der = utils.encode_dss_signature(
                 int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big")
             )
-            key.verify(der, command.digest, ec.ECDSA(prehashed))
+            key.verify(der, digest, ec.ECDSA(prehashed))
         else:
             raise WebEidHostError("the signing certificate key is neither RSA nor EC")
     except InvalidSignature as exc:

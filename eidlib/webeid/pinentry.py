@@ -14,6 +14,7 @@ import select
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from eidlib.webeid.errors import PinEntryError, PinEntryTimeout, UserCancelled
@@ -50,13 +51,19 @@ def find_pinentry(program: str | None = None) -> str:
     return path
 
 
-def get_pin(prompt: PinPrompt, *, program: str | None = None, timeout: float = 120.0) -> bytearray:
+def get_pin(
+    prompt: PinPrompt, *, program: str | None = None, timeout: float = 120.0, started: Callable[[], None] | None = None
+) -> bytearray:
     """Show the dialog and return the PIN typed (the caller wipes it).
 
+    ``started`` is called once the program runs, before the dialog is up: from then on this thread
+    only waits for the program, so work started there (in another thread) shares no time with it.
     Raises :class:`UserCancelled` on Cancel, :class:`PinEntryTimeout` when ``timeout`` seconds pass,
     :class:`PinEntryError` when the program is missing or misbehaves.
     """
     session = _Session(find_pinentry(program))
+    if started is not None:
+        started()
     try:
         session.expect_ok(_PROTOCOL_TIMEOUT)  # the greeting
         session.configure(prompt, timeout)

@@ -12,11 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eidlib.auth import ALGORITHMS, AlgorithmMismatch, SignatureInvalid, UnsupportedAlgorithm, signed_message
-from eidlib.auth.algorithms import algorithm_for_key, get_algorithm, raw_ecdsa_to_der, verify_signature
+from eidlib.auth.algorithms import (
+    algorithm_for_key,
+    get_algorithm,
+    raw_ecdsa_to_der,
+    unverifiable_signature,
+    verify_signature,
+)
 from tests.support.pki import rsa_key
 
 CURVES = {"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1(), "ES512": ec.SECP521R1()}
 KEYS = {name: ec.generate_private_key(curve) for name, curve in CURVES.items()}
+RSA_KEY = rsa_key()
 
 
 def raw_sign(key: ec.EllipticCurvePrivateKey, message: bytes, alg: str) -> bytes:
@@ -121,3 +128,15 @@ def test_field_boundary_is_fixed() -> None:
 def test_hash_objects() -> None:
     assert isinstance(ALGORITHMS["ES384"].hash_algorithm, hashes.SHA384)
     assert ALGORITHMS["RS512"].digest_size == 64
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([*sorted(CURVES), "RS256"]), st.binary(max_size=100))
+def test_the_warm_up_signature_is_well_formed_and_verifies_nothing(alg: str, message: bytes) -> None:
+    """What ``prepare_login`` runs the verification on: the right length, accepted as input, never valid."""
+    key = RSA_KEY.public_key() if alg == "RS256" else KEYS[alg].public_key()
+    signature = unverifiable_signature(key)
+    size = (key.key_size + 7) // 8 if alg == "RS256" else 2 * ((key.curve.key_size + 7) // 8)  # type: ignore[union-attr]
+    assert len(signature) == size
+    with pytest.raises(SignatureInvalid, match="does not verify"):  # a verification that ran, not a length check
+        verify_signature(ALGORITHMS[alg], key, signature, message)

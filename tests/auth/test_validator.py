@@ -34,6 +34,7 @@ from eidlib.auth import (
     validate_authentication_certificate,
 )
 from eidlib.auth.validator import ValidationPolicy
+from eidlib.carddata import certificate as outside
 from eidlib.emulator.pki import issue as issue_certificate
 from eidlib.x509 import errors as x509_errors
 from eidlib.x509.chain import ValidatedChain
@@ -373,6 +374,8 @@ def test_leaf_is_parsed_once_per_validation(monkeypatch: pytest.MonkeyPatch) -> 
         return real(data, *args)
 
     monkeypatch.setattr(x509, "load_der_x509_certificate", counting)
+    outside._parse.cache_clear()  # the login that made the token parsed the same bytes already
+    outside._public_key.cache_clear()
     user = validator.validate(token, nonce)
     assert parses.count(leaf_der) == 1
     assert seen[0].leaf.certificate is user.certificate

@@ -7,6 +7,10 @@ material of ``authenticate()`` must all turn that into their typed error.
 
 from __future__ import annotations
 
+import sys
+import threading
+import warnings
+
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -15,7 +19,7 @@ from hypothesis import strategies as st
 
 from eidlib.auth import NoAuthenticationCertificate, authenticate, generate_nonce
 from eidlib.carddata import IntegrityError, verify_integrity
-from eidlib.carddata.certificate import load_der_certificate
+from eidlib.carddata.certificate import certificate_public_key, load_der_certificate
 from eidlib.token.protocol import CardCertificates
 from eidlib.x509 import CertificateError
 from tests.auth.softcard import soft_card
@@ -73,3 +77,45 @@ def test_login_material_with_a_bad_version_certificate() -> None:
     with pytest.raises(NoAuthenticationCertificate):
         authenticate(bytearray(b"1234"), challenge=generate_nonce(), origin="https://portal.example.be",
                      token=broken)
+
+
+def test_one_parse_serves_every_caller_and_failures_are_not_remembered() -> None:
+    der = _PKI.auth.der
+    first = load_der_certificate(der)
+    assert load_der_certificate(bytearray(der)) is first and load_der_certificate(memoryview(der)) is first
+    bad = with_version(der, 3)
+    for _ in range(2):  # a refused input is refused again, not served from anywhere
+        with pytest.raises(CertificateError):
+            load_der_certificate(bad)
+    key = certificate_public_key(der)
+    assert certificate_public_key(bytearray(der)) is key
+    assert key.public_numbers() == first.public_key().public_numbers()  # type: ignore[union-attr]
+    with pytest.raises(CertificateError, match="the RRN certificate"):
+        certificate_public_key(bad, what="the RRN certificate")
+
+
+def test_parsing_from_several_threads_leaves_the_warning_filters_as_they_were() -> None:
+    """``warnings.catch_warnings`` swaps process-wide state: parses in threads must not tangle it."""
+    before = list(warnings.filters)
+    certificates = [make_pki().auth.der for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def parse(der: bytes) -> None:
+        for index in range(40):
+            try:
+                load_der_certificate(der[:-1] + bytes([index]))  # a new input each time: no cache hit
+            except BaseException as exc:  # pragma: no cover - what the test is for
+                errors.append(exc)
+
+    threads = [threading.Thread(target=parse, args=(der,)) for der in certificates * 2]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can, to meet the race
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    assert list(warnings.filters) == before
