@@ -221,7 +221,7 @@ def _ask_pin(
     )
     prepare = _Meanwhile(meanwhile)
     try:
-        return pinentry.get_pin(prompt, program=options.pinentry, timeout=options.pin_timeout, started=prepare.start)
+        return pinentry.get_pin(prompt, program=options.pinentry, timeout=options.pin_timeout, waiting=prepare.start)
     finally:
         prepare.wait()
 

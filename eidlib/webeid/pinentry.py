@@ -52,22 +52,23 @@ def find_pinentry(program: str | None = None) -> str:
 
 
 def get_pin(
-    prompt: PinPrompt, *, program: str | None = None, timeout: float = 120.0, started: Callable[[], None] | None = None
+    prompt: PinPrompt, *, program: str | None = None, timeout: float = 120.0, waiting: Callable[[], None] | None = None
 ) -> bytearray:
     """Show the dialog and return the PIN typed (the caller wipes it).
 
-    ``started`` is called once the program runs, before the dialog is up: from then on this thread
-    only waits for the program, so work started there (in another thread) shares no time with it.
+    ``waiting`` is called once the dialog is up and only the user's typing is awaited: work started
+    then (in another thread) delays neither the dialog's set-up nor, unless it is slower than the
+    typing, the answer.
     Raises :class:`UserCancelled` on Cancel, :class:`PinEntryTimeout` when ``timeout`` seconds pass,
     :class:`PinEntryError` when the program is missing or misbehaves.
     """
     session = _Session(find_pinentry(program))
-    if started is not None:
-        started()
     try:
         session.expect_ok(_PROTOCOL_TIMEOUT)  # the greeting
         session.configure(prompt, timeout)
         session.send("GETPIN")
+        if waiting is not None:
+            waiting()
         return session.read_data(timeout + _PROTOCOL_TIMEOUT)
     finally:
         session.close()

@@ -2,7 +2,7 @@
 
 A fresh host process pays once for loading the certificate's key and for its first verification;
 the host does that in a thread while the PIN dialog is open. These tests hold the dialog open
-(an in-process ``get_pin`` that calls the host's ``started`` hook and waits for the preparation):
+(an in-process ``get_pin`` that calls the host's ``waiting`` hook and waits for the preparation):
 the preparation must touch neither the card nor the PIN, must use the certificate the operation
 will check, and a failing preparation must not change the outcome.
 """
@@ -65,11 +65,11 @@ class HeldDialog:
         self.depth_while_open: int | None = None
         self.prepared: list[tuple[str, object]] = []
 
-    def get_pin(self, prompt: pinentry.PinPrompt, *, started: Callable[[], None] | None = None,
+    def get_pin(self, prompt: pinentry.PinPrompt, *, waiting: Callable[[], None] | None = None,
                 **_: object) -> bytearray:
         before = self.transport.commands
-        assert started is not None
-        started()
+        assert waiting is not None
+        waiting()
         for thread in threading.enumerate():
             if thread.name == "eidlib-prepare":
                 thread.join(30)
@@ -161,14 +161,19 @@ def test_prepare_login_ignores_what_the_login_itself_refuses() -> None:
         prepare_login(garbage)  # no exception: the login reports a bad certificate itself
 
 
-def test_pinentry_calls_started_once_the_program_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    calls: list[int] = []
+def test_pinentry_calls_waiting_once_the_dialog_awaits_the_user(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log = tmp_path / "assuan.log"
     monkeypatch.setenv("FAKE_PINENTRY_ACTION", "pin")
     monkeypatch.setenv("FAKE_PINENTRY_PIN", "1234")
+    monkeypatch.setenv("FAKE_PINENTRY_LOG", str(log))
+    calls: list[str] = []
     pin = pinentry.get_pin(pinentry.PinPrompt(title="t", description="d"), program=FAKE_PINENTRY,
-                           started=lambda: calls.append(1))
-    assert pin == bytearray(b"1234") and calls == [1]
+                           waiting=lambda: calls.append(log.read_text() if log.exists() else ""))
+    assert pin == bytearray(b"1234") and len(calls) == 1
+    assert '"command": "SETDESC"' in calls[0] and '"command": "SETTIMEOUT"' in calls[0]  # the dialog was set up
     with pytest.raises(PinEntryError):
         pinentry.get_pin(pinentry.PinPrompt(title="t", description="d"), program=str(tmp_path / "missing"),
-                         started=lambda: calls.append(2))
-    assert calls == [1]  # a program that never ran starts nothing
+                         waiting=lambda: calls.append("never"))
+    assert len(calls) == 1  # a program that never ran starts nothing
