@@ -30,30 +30,21 @@ from eidlib.webeid import card_access, host, pinentry
 from eidlib.webeid.errors import PinEntryError
 from eidlib.webeid.protocol import Authenticate, Sign
 from tests.webeid.driver import FAKE_PINENTRY
+from tests.webeid.test_host_transactions import TransactionLog
 
 ORIGIN = "https://portal.example.be"
 
 
-class CountingTransport(VirtualTransport):
-    """The virtual card, counting what reaches it and how deep its transactions are."""
+class CountingTransport(TransactionLog):
+    """The virtual card, counting what reaches it (and, as its base, how deep its transactions are)."""
 
     def __init__(self, card: VirtualCard) -> None:
         super().__init__(card)
         self.commands = 0
-        self.depth = 0
 
     def transmit(self, raw: bytes) -> bytes:
         self.commands += 1
         return super().transmit(raw)
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        with super().transaction():
-            self.depth += 1
-            try:
-                yield
-            finally:
-                self.depth -= 1
 
 
 class HeldDialog:
