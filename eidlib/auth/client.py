@@ -158,11 +158,10 @@ def prepare_login(certificate: bytes) -> None:
     the user types the PIN (a native messaging host calls it from a thread then). It never touches
     the card, and a certificate that cannot be used raises nothing here: the login reports it.
     """
-    try:
+    # SignatureInvalid is the expected outcome; any other refusal is the login's to report.
+    with contextlib.suppress(EidError):
         public_key, algorithm = _certificate_key(certificate)
         verify_signature(algorithm, public_key, unverifiable_signature(check_key(algorithm, public_key)), b"")
-    except EidError:
-        pass  # SignatureInvalid is the expected outcome; anything else is reported by the login
 
 
 @contextlib.contextmanager
