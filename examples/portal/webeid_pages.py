@@ -119,13 +119,12 @@ def create_blueprint() -> Blueprint:
         call = signed_in_body()
         if not isinstance(call, _Call):
             return call
-        current, body = (call.session_id, call.user), call.body
-        certificate = _certificate(body.get("certificate"))
+        certificate = _certificate(call.body.get("certificate"))
         if certificate is None or not _is_signing_certificate(certificate):
             return jsonify(error="bad_certificate"), 400
-        if _serial_number(certificate) != current[1].get("national_number"):
+        if _serial_number(certificate) != call.user.get("national_number"):
             return jsonify(error="not_your_certificate"), 403
-        offered = body.get("supportedSignatureAlgorithms")
+        offered = call.body.get("supportedSignatureAlgorithms")
         key_type = "RSA" if isinstance(certificate.public_key(), rsa.RSAPublicKey) else "ECC"
         hash_function = _PREFERRED[key_type]
         if not isinstance(offered, list) or not any(
@@ -133,7 +132,7 @@ def create_blueprint() -> Blueprint:
             for a in offered
         ):
             return jsonify(error="no_common_algorithm"), 400
-        document = (f"eidlib portal demo document for {current[1].get('common_name', '')}\n"
+        document = (f"eidlib portal demo document for {call.user.get('common_name', '')}\n"
                     f"prepared {dt.datetime.now(dt.timezone.utc).isoformat()}\n").encode()
         digest = hashlib.new(hash_function.replace("-", "").lower(), document).digest()
         sign_id = secrets.token_urlsafe(24)
@@ -143,7 +142,7 @@ def create_blueprint() -> Blueprint:
                 del pending[key]
             if len(pending) >= MAX_PENDING:
                 return jsonify(error="busy"), 503
-            pending[sign_id] = _Pending(current[0], certificate, hash_function, digest, now + SIGN_TTL)
+            pending[sign_id] = _Pending(call.session_id, certificate, hash_function, digest, now + SIGN_TTL)
         return jsonify(signId=sign_id, hash=base64.b64encode(digest).decode(), hashFunction=hash_function,
                        document=document.decode()), 200
 
@@ -152,13 +151,12 @@ def create_blueprint() -> Blueprint:
         call = signed_in_body()
         if not isinstance(call, _Call):
             return call
-        current, body = (call.session_id, call.user), call.body
         with lock:
-            item = pending.pop(str(body.get("signId")), None)
-        if item is None or item.session_id != current[0] or item.expires < time.monotonic():
+            item = pending.pop(str(call.body.get("signId")), None)
+        if item is None or item.session_id != call.session_id or item.expires < time.monotonic():
             return jsonify(error="unknown_signature_request"), 400
         try:
-            signature = base64.b64decode(str(body.get("signature")), validate=True)
+            signature = base64.b64decode(str(call.body.get("signature")), validate=True)
         except (binascii.Error, ValueError):
             return jsonify(error="bad_signature"), 400
         if not _verifies(item, signature):

@@ -43,14 +43,11 @@ def _wait_port(port: int | Path, process: subprocess.Popen[bytes], what: str, lo
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
+        unix = isinstance(port, Path)
         try:
-            if isinstance(port, Path):
-                with socket.socket(socket.AF_UNIX) as unix:
-                    unix.settimeout(0.5)
-                    unix.connect(str(port))
-            else:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    pass
+            with socket.socket(socket.AF_UNIX if unix else socket.AF_INET) as probe:
+                probe.settimeout(0.5)
+                probe.connect(str(port) if unix else ("127.0.0.1", port))
             return
         except OSError:
             time.sleep(0.05)
